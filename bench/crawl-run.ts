@@ -1,0 +1,124 @@
+/**
+ * The crawl benchmark's inner run (started by bench/crawl.ts inside the loopback-only namespace,
+ * with the test CA trusted): starts the simulation in its own process, crawls it once from one
+ * seed, then makes the hourly poll an hour later (robots.txt and peers cached) and counts the
+ * requests. Prints one JSON line with the numbers.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config/index.js";
+import type { Clock } from "../src/core/clock.js";
+import { createLogger } from "../src/core/log.js";
+import { createCrawler } from "../src/crawl/index.js";
+import { createFetcher } from "../src/net/index.js";
+import type { Fetcher } from "../src/net/types.js";
+import { openDb, ServerStore } from "../src/store/index.js";
+
+const { values } = parseArgs({
+  options: {
+    servers: { type: "string", default: "50000" },
+    db: { type: "string" },
+    concurrency: { type: "string", default: "256" },
+    latency: { type: "string", default: "20,500" },
+  },
+});
+const servers = Number(values.servers);
+
+const sim = spawn(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    "sim/cli.ts",
+    "--servers",
+    String(servers),
+    "--seed",
+    "1",
+    "--fault-rate",
+    "0.25",
+    "--latency",
+    values.latency,
+  ],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+const simInfo = await new Promise<{ dnsServer: string; seedDomain: string }>((resolve, reject) => {
+  const rl = createInterface({ input: sim.stdout });
+  rl.once("line", (line) => resolve(JSON.parse(line) as { dnsServer: string; seedDomain: string }));
+  sim.once("exit", (code) => reject(new Error(`simulation exited with ${code}`)));
+});
+
+const dataDir = values.db ? null : mkdtempSync(join(tmpdir(), "fedimon-bench-"));
+const config = loadConfig(
+  {
+    db: values.db ?? dataDir!,
+    dnsServer: simInfo.dnsServer,
+    seeds: simInfo.seedDomain,
+    onlyNetworks: "127.0.0.0/8,::1/128",
+    concurrency: values.concurrency,
+    logLevel: "warn",
+  },
+  {},
+);
+let offsetMillis = 0;
+const clock: Clock = { now: () => new Date(Date.now() + offsetMillis) };
+const logger = createLogger("warn");
+const inner = createFetcher({ config, logger, clock });
+let requests = 0;
+const fetcher: Fetcher = {
+  request: (req) => {
+    requests++;
+    return inner.request(req);
+  },
+  robotsAllowed: (url) => inner.robotsAllowed(url),
+  clearCaches: () => inner.clearCaches(),
+  close: () => inner.close(),
+};
+const db = await openDb(config.db);
+const store = new ServerStore(db);
+const crawler = createCrawler({ config, store, fetcher, logger, clock, workerId: "bench" });
+
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const first = await crawler.runOnce();
+const wallSecs = (performance.now() - t0) / 1000;
+const cpu1 = process.cpuUsage(cpu0);
+const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+
+// The hourly poll: an hour and a quarter later every healthy server is due again (hourly ± 10%),
+// robots.txt is still cached (24 h) and peers were fetched less than a day ago.
+offsetMillis = 75 * 60_000;
+requests = 0;
+const second = await crawler.runOnce();
+const secondRequests = requests;
+
+await fetcher.close();
+await db.close();
+sim.kill("SIGTERM");
+if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+
+const cpuMillis = (cpu1.user + cpu1.system) / 1000;
+console.log(
+  JSON.stringify({
+    store: values.db ? "postgres" : "pglite",
+    servers,
+    polled: first.polled,
+    ok: first.ok,
+    discovered: first.discovered,
+    failuresByOutcome: first.failuresByOutcome,
+    wallSecs: Number(wallSecs.toFixed(1)),
+    serversPerSec: Number((first.polled / wallSecs).toFixed(1)),
+    cpuMillisPerServer: Number((cpuMillis / Math.max(1, first.polled)).toFixed(2)),
+    peakRssMB: Math.round(peakRssBytes / 2 ** 20),
+    requestsFirstPass: first.requests,
+    hourlyPoll: {
+      polled: second.polled,
+      ok: second.ok,
+      requests: secondRequests,
+      requestsPerHealthyServer: Number((secondRequests / Math.max(1, second.ok)).toFixed(2)),
+    },
+  }),
+);

@@ -1,0 +1,176 @@
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/config.js";
+import type { Clock } from "../core/clock.js";
+import { systemClock } from "../core/clock.js";
+import type { Logger } from "../core/log.js";
+import { createFetcher } from "../net/index.js";
+import type { Db } from "../store/db.js";
+import { openDb } from "../store/open.js";
+import { createApiApp, type ApiApp } from "./app.js";
+import { exportDumps, type ExportResult } from "./dumps/export.js";
+import { importDumps, type ImportResult } from "./dumps/import.js";
+import type { BotOptions } from "./feed/bot.js";
+import type { StatusPoster } from "./feed/poster.js";
+import { startApiJobs, type ApiJobs, type ApiJobsOptions } from "./jobs.js";
+import type { ApiOptions } from "./options.js";
+
+/**
+ * The entry points the CLI wires (`fedimon serve | export | import`; `fedimon run` starts the API
+ * beside the crawler with `startApiServer`). Each takes an options object and returns a promise.
+ */
+
+/** Options of `fedimon serve` (and of the API inside `fedimon run`). */
+export interface ServeOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** An open store to share (`fedimon run`); default: open `config.db` (and close it on stop). */
+  db?: Db;
+  /** API options; `publicUrl` defaults to `http://<config.host>:<config.port>`. */
+  api?: ApiOptions;
+  /** Run the background jobs (patch statuses, change detection, daily dumps, weekly post). Default true. */
+  jobs?: boolean;
+  /** Extra job settings (thresholds, intervals, dump hour and retention). */
+  jobOptions?: Pick<ApiJobsOptions, "tickMillis" | "patchStatusEveryMillis" | "detectEveryMillis" | "detect">;
+  /** The weekly Mastodon post (`--mastodon-url`, `FEDIMON_MASTODON_TOKEN`); none: never posts. */
+  bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster?: StatusPoster }) | null;
+  /** Stops the server when aborted. `runServeCommand` without it stops on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+}
+
+/** A listening API. */
+export interface ApiServer {
+  /** `http://host:port` it listens on. */
+  url: string;
+  app: FastifyInstance;
+  api: ApiApp;
+  jobs: ApiJobs | null;
+  /** Stops jobs, closes the server (in-flight requests finish), closes the store if it opened it. */
+  close(): Promise<void>;
+}
+
+/** Starts the API listening on `config.host:config.port` (port 0: any free port). */
+export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
+  const clock = opts.clock ?? systemClock;
+  const ownDb = opts.db === undefined;
+  const db = opts.db ?? (await openDb(opts.config.db));
+  try {
+    const publicUrl = opts.api?.publicUrl ?? `http://${opts.config.host}:${opts.config.port}`;
+    const api = await createApiApp({ db, clock, logger: opts.logger, options: { ...opts.api, publicUrl } });
+    await api.app.listen({ host: opts.config.host, port: opts.config.port });
+    const addr = api.app.server.address();
+    const port = typeof addr === "object" && addr ? addr.port : opts.config.port;
+    const url = `http://${opts.config.host.includes(":") ? `[${opts.config.host}]` : opts.config.host}:${port}`;
+    const dumpsDir = api.ctx.options.dumpsDir;
+    const jobs =
+      opts.jobs === false
+        ? null
+        : startApiJobs({
+            db,
+            clock,
+            logger: opts.logger,
+            ...opts.jobOptions,
+            dumps: dumpsDir ? { dir: dumpsDir, source: publicUrl } : null,
+            bot: opts.bot ? { publicUrl, ...opts.bot } : null,
+          });
+    opts.logger.info("api listening", {
+      url,
+      dumps: dumpsDir,
+      bot: opts.bot ? new URL(opts.bot.serverUrl).origin : null,
+    });
+    return {
+      url,
+      app: api.app,
+      api,
+      jobs,
+      async close() {
+        await jobs?.stop();
+        await api.app.close();
+        if (ownDb) await db.close();
+      },
+    };
+  } catch (err) {
+    if (ownDb) await db.close();
+    throw err;
+  }
+}
+
+/** `fedimon serve`: runs the API until `signal` aborts (or SIGINT/SIGTERM), then stops cleanly. */
+export async function runServeCommand(opts: ServeOptions): Promise<void> {
+  const server = await startApiServer(opts);
+  await new Promise<void>((resolve) => {
+    if (opts.signal) {
+      if (opts.signal.aborted) resolve();
+      else opts.signal.addEventListener("abort", () => resolve(), { once: true });
+      return;
+    }
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+}
+
+/** Options of `fedimon export`. */
+export interface ExportCommandOptions {
+  config: Config;
+  logger: Logger;
+  /** The dumps folder; the set goes into `<outDir>/<set id>/` and `latest.json` points at it. */
+  outDir: string;
+  /** Recorded in the manifest as the source. */
+  publicUrl?: string | null;
+  clock?: Clock;
+  db?: Db;
+}
+
+/** `fedimon export`: writes one dump set now. */
+export async function runExportCommand(opts: ExportCommandOptions): Promise<ExportResult> {
+  const db = opts.db ?? (await openDb(opts.config.db));
+  try {
+    return await exportDumps(db, opts.outDir, (opts.clock ?? systemClock).now(), {
+      source: opts.publicUrl ?? null,
+      logger: opts.logger.child("export"),
+    });
+  } finally {
+    if (!opts.db) await db.close();
+  }
+}
+
+/** Options of `fedimon import DUMP_DIR_OR_URL`. */
+export interface ImportCommandOptions {
+  config: Config;
+  logger: Logger;
+  /** A dump set or dumps root: a folder, or an http(s) URL (fetched through the network layer). */
+  source: string;
+  /** Import into a store that already knows servers. Default false. */
+  merge?: boolean;
+  /** Suffixes accepted besides the public-suffix list (simulations: `test`). Default none. */
+  extraSuffixes?: readonly string[];
+  clock?: Clock;
+  db?: Db;
+}
+
+/** `fedimon import`: seeds the store from another fedimon's dumps. */
+export async function runImportCommand(opts: ImportCommandOptions): Promise<ImportResult> {
+  const db = opts.db ?? (await openDb(opts.config.db));
+  const isUrl = /^https?:\/\//i.test(opts.source);
+  const fetcher = isUrl
+    ? createFetcher({ config: opts.config, logger: opts.logger.child("net") })
+    : undefined;
+  try {
+    return await importDumps(db, opts.source, {
+      ...(fetcher ? { fetcher } : {}),
+      merge: opts.merge ?? false,
+      extraSuffixes: opts.extraSuffixes ?? [],
+      now: (opts.clock ?? systemClock).now(),
+      logger: opts.logger.child("import"),
+    });
+  } finally {
+    await fetcher?.close();
+    if (!opts.db) await db.close();
+  }
+}

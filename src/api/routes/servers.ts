@@ -1,0 +1,235 @@
+import type { z } from "zod";
+import { isOutcome } from "../../core/outcome.js";
+import { getPatchStatus } from "../../releases/recompute.js";
+import { PATCH_STATUSES } from "../../releases/types.js";
+import type { PublicServerRow, ServerFilter } from "../../store/api-servers.js";
+import { countPublicServers, getPublicServer, listPublicServers } from "../../store/api-servers.js";
+import { getGeoHttps } from "../../store/geo-https.js";
+import { ServerStore } from "../../store/servers.js";
+import { listMisreportFlags } from "../../store/stats-flags.js";
+import { serverChanges, serverHistory } from "../../store/stats-history.js";
+import { decodeCursor, encodeCursor } from "../cursor.js";
+import { badRequest, notFound } from "../errors.js";
+import { defineRoute } from "../route.js";
+import { iso } from "../schemas/common.js";
+import type { ServerListItem } from "../schemas/servers.js";
+import {
+  DomainPath,
+  HistoryQuery,
+  HTTPS_GRADES,
+  ServerDetail,
+  ServerHistory,
+  ServerPage,
+  ServersQuery,
+} from "../schemas/servers.js";
+import { NoQuery } from "../schemas/stats.js";
+
+const DAY = 86_400_000;
+/** How long a filter's match count is reused. */
+const COUNT_TTL_SECS = 60;
+
+function oneOf<T extends string>(values: readonly T[], v: string | null): T | null {
+  return v !== null && (values as readonly string[]).includes(v) ? (v as T) : null;
+}
+
+/** A store row as the API shows it. */
+export function toListItem(r: PublicServerRow): z.input<typeof ServerListItem> {
+  return {
+    domain: r.domain,
+    overlay: oneOf(["clearnet", "onion", "i2p"] as const, r.overlay) ?? "clearnet",
+    software:
+      r.softwareName === null
+        ? null
+        : {
+            name: r.softwareName,
+            family: r.softwareFamily,
+            version: r.softwareVersion,
+            fork: r.fork,
+            upstreamVersion: r.upstreamVersion,
+          },
+    users: { total: r.usersTotal, activeMonth: r.usersActiveMonth, activeHalfyear: r.usersActiveHalfyear },
+    posts: r.localPosts,
+    peers: r.peersCount,
+    registrations: { open: r.registrationsOpen, approvalRequired: r.registrationsApprovalRequired },
+    country: r.country,
+    network: { asn: r.asn, org: r.asOrg, provider: r.provider },
+    httpsGrade: oneOf(HTTPS_GRADES, r.httpsGrade),
+    patchStatus: oneOf(PATCH_STATUSES, r.patchStatus),
+    outcome: r.outcome !== null && isOutcome(r.outcome) ? r.outcome : null,
+    flagged: r.flagged,
+    firstSeenAt: iso(r.firstSeenAt),
+    lastSeenUpAt: iso(r.lastSeenUpAt),
+    lastAttemptAt: iso(r.lastAttemptAt),
+  };
+}
+
+function versionFilter(v: string): ServerFilter["version"] {
+  const m = /^(\d{1,6})(?:\.(\d{1,6}))?(?:\.(\d{1,6}))?$/.exec(v);
+  if (!m) return { exact: v };
+  return {
+    major: Number(m[1]),
+    ...(m[2] !== undefined ? { minor: Number(m[2]) } : {}),
+    ...(m[3] !== undefined ? { patch: Number(m[3]) } : {}),
+  };
+}
+
+/** `GET /api/v1/servers`. */
+export const serversRoute = defineRoute({
+  operationId: "listServers",
+  path: "/api/v1/servers",
+  summary: "Servers, filtered, searched, sorted and paged",
+  description:
+    "Deny-listed servers are never listed (soft-listed ones count in aggregates only). Pages are cursor-based: " +
+    "pass nextCursor back as cursor with the same filters and sort.",
+  tags: ["servers"],
+  query: ServersQuery,
+  response: ServerPage,
+  cacheSeconds: 60,
+  async handler({ query, now, ctx }) {
+    const order = query.order ?? (query.sort === "domain" ? "asc" : "desc");
+    let after = null;
+    if (query.cursor !== undefined) {
+      after = decodeCursor(query.cursor, query.sort, order);
+      if (!after) throw badRequest("invalid query: cursor: is not a cursor for this sort and order");
+    }
+    const filter: ServerFilter = {
+      software: query.software,
+      fork: query.fork,
+      version: query.version === undefined ? undefined : versionFilter(query.version),
+      country: query.country,
+      network: query.network,
+      registrations: query.registrations,
+      patchStatus: query.patch_status,
+      outcome: query.outcome,
+      overlay: query.overlay,
+      httpsGrade: query.https_grade,
+      domainContains: query.q,
+    };
+    for (const k of Object.keys(filter) as (keyof ServerFilter)[])
+      if (filter[k] === undefined) delete filter[k];
+    const rows = await listPublicServers(ctx.db, {
+      filter,
+      sort: query.sort,
+      order,
+      after,
+      limit: query.limit,
+    });
+    // The count depends on the filter only: every page (and every sort) of one filter shares it.
+    const ttl = ctx.options.cache ? COUNT_TTL_SECS : 0;
+    const counted = await ctx.cache.get(`count ${JSON.stringify(filter)}`, ttl, now.getTime(), async () =>
+      Buffer.from(String(await countPublicServers(ctx.db, filter))),
+    );
+    const total = Number(counted.body.toString());
+    const last = rows.at(-1);
+    return {
+      items: rows.map(toListItem),
+      total,
+      limit: query.limit,
+      nextCursor:
+        rows.length === query.limit && last
+          ? encodeCursor(query.sort, order, { value: last.sortValue, domain: last.domain })
+          : null,
+    };
+  },
+});
+
+/** `GET /api/v1/servers/{domain}`. */
+export const serverRoute = defineRoute({
+  operationId: "getServer",
+  path: "/api/v1/servers/{domain}",
+  summary: "One server: state, location, HTTPS, patch status, misreport flags",
+  tags: ["servers"],
+  query: NoQuery,
+  params: DomainPath,
+  response: ServerDetail,
+  cacheSeconds: 60,
+  notFound: true,
+  async handler({ params, now, ctx }) {
+    const row = await getPublicServer(ctx.db, params.domain);
+    if (!row) throw notFound("no such server (or it is not shown one by one)");
+    const [full, geo, patch, flags] = await Promise.all([
+      new ServerStore(ctx.db).getServer(params.domain),
+      getGeoHttps(ctx.db, params.domain),
+      getPatchStatus(ctx.db, params.domain, { now }),
+      listMisreportFlags(ctx.db, { domain: params.domain }),
+    ]);
+    if (!full) throw notFound("no such server (or it is not shown one by one)");
+    const week = full.activityWeek;
+    return {
+      ...toListItem(row),
+      title: full.title,
+      languages: full.languages,
+      webDomain: full.webDomain,
+      outcomeDetail: full.outcomeDetail,
+      httpStatus: full.httpStatus,
+      responseTimeMillis: full.responseTimeMillis,
+      countrySource: geo?.countrySource ?? "unknown",
+      behindCdn: geo?.behindCdn ?? null,
+      ipv6: geo?.ipv6 ?? { hasAaaa: null, reachable: null },
+      https: geo?.https
+        ? {
+            score: geo.https.score,
+            grade: geo.https.grade,
+            probedAt: geo.https.probedAt,
+            deductions: geo.https.deductions.map((d) => ({
+              code: d.code,
+              points: d.points,
+              reason: d.reason,
+            })),
+          }
+        : null,
+      patch: patch ? { status: patch.status, behindBy: patch.behindBy, advisories: patch.advisories } : null,
+      flags: flags.map((f) => ({
+        rule: f.ruleId,
+        reason: f.reason,
+        since: iso(f.since),
+        cleared: f.clearedNote !== null,
+        note: f.clearedNote,
+      })),
+      activityWeek: week
+        ? {
+            weekStart: iso(week.weekStart),
+            statuses: week.statuses,
+            logins: week.logins,
+            registrations: week.registrations,
+          }
+        : null,
+    };
+  },
+});
+
+/** `GET /api/v1/servers/{domain}/history`. */
+export const serverHistoryRoute = defineRoute({
+  operationId: "getServerHistory",
+  path: "/api/v1/servers/{domain}/history",
+  summary: "One server's daily history (polls, uptime, users, posts) and its software changes",
+  tags: ["servers"],
+  query: HistoryQuery,
+  params: DomainPath,
+  response: ServerHistory,
+  cacheSeconds: 300,
+  notFound: true,
+  async handler({ query, params, now, ctx }) {
+    const to = query.to ?? now;
+    const from = query.from ?? new Date(to.getTime() - 90 * DAY);
+    if (from > to) throw badRequest("invalid query: from must not be after to");
+    if (to.getTime() - from.getTime() > 3_660 * DAY)
+      throw badRequest("invalid query: at most 10 years at once");
+    if (!(await getPublicServer(ctx.db, params.domain))) {
+      throw notFound("no such server (or it is not shown one by one)");
+    }
+    const [days, changes] = await Promise.all([
+      serverHistory(ctx.db, params.domain, from, to),
+      serverChanges(ctx.db, params.domain),
+    ]);
+    return {
+      domain: params.domain,
+      from: iso(from).slice(0, 10),
+      to: iso(to).slice(0, 10),
+      days: (days ?? []).map((d) => ({ ...d, lastOkAt: iso(d.lastOkAt) })),
+      changes: (changes ?? [])
+        .filter((c) => c.at >= from && c.at.getTime() < to.getTime() + DAY)
+        .map((c) => ({ ...c, at: iso(c.at) })),
+    };
+  },
+});

@@ -1,0 +1,135 @@
+import { z } from "zod";
+import { PATCH_STATUSES } from "../../releases/types.js";
+import { Count, DateTime, Day, enumParam, intParam, named, slugParam, timeParam } from "./common.js";
+
+/** Query of `GET /api/v1/releases`. */
+export const ReleasesQuery = z
+  .object({
+    software: slugParam("one software (default all tracked)").optional(),
+    prereleases: enumParam(["true", "false"], "include pre-releases (default false)").default("false"),
+    limit: intParam(1, 500, "rows (default 50)").default(50),
+  })
+  .strict();
+
+/** Upstream releases, newest first. */
+export const Releases = named(
+  "Releases",
+  z.object({
+    items: z.array(
+      z.object({
+        software: z.string(),
+        repo: z.string(),
+        tag: z.string(),
+        version: z.string().describe("the tag without a leading v"),
+        prerelease: z.boolean(),
+        name: z.string().nullable(),
+        url: z.string().nullable(),
+        publishedAt: DateTime.nullable(),
+        firstSeenAt: DateTime,
+      }),
+    ),
+  }),
+);
+
+/** Path of `GET /api/v1/releases/{software}/{version}/adoption`. */
+export const ReleasePath = z
+  .object({
+    software: slugParam("software, e.g. mastodon"),
+    version: z
+      .string()
+      .max(64, "must be a version such as 4.3.2")
+      .regex(/^v?\d{1,6}(\.\d{1,6}){0,2}([-+][0-9A-Za-z.-]{1,40})?$/, "must be a version such as 4.3.2"),
+  })
+  .strict();
+
+/** How one release spread over its branch. */
+export const ReleaseAdoption = named(
+  "ReleaseAdoption",
+  z.object({
+    software: z.string(),
+    version: z.string(),
+    publishedAt: DateTime,
+    firstSeenAt: DateTime,
+    daysTo50: Count.nullable(),
+    daysTo90: Count.nullable(),
+    curve: z.array(z.object({ day: Day, servers: Count, adopted: Count, share: z.number().min(0).max(1) })),
+  }),
+);
+
+/** Query of `GET /api/v1/advisories`. */
+export const AdvisoriesQuery = z
+  .object({
+    software: slugParam("one software (default all tracked)").optional(),
+    severity: enumParam(["critical", "high", "medium", "low", "unknown"], "one severity").optional(),
+    withdrawn: enumParam(["true", "false"], "include withdrawn advisories (default false)").default("false"),
+    limit: intParam(1, 500, "rows (default 50)").default(50),
+  })
+  .strict();
+
+/** Security advisories with their current exposure. */
+export const Advisories = named(
+  "Advisories",
+  z.object({
+    exposureDay: Day.nullable().describe("the day the exposure figures are for"),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        cveId: z.string().nullable(),
+        software: z.string(),
+        repo: z.string(),
+        severity: z.enum(["critical", "high", "medium", "low", "unknown"]),
+        summary: z.string().nullable(),
+        url: z.string().nullable(),
+        publishedAt: DateTime.nullable(),
+        withdrawnAt: DateTime.nullable(),
+        affected: z.array(
+          z.object({
+            packageName: z.string().nullable(),
+            vulnerableRange: z.string().nullable(),
+            patchedVersions: z.string().nullable(),
+          }),
+        ),
+        exposure: z.object({ servers: Count, usersActiveMonth: Count }).nullable(),
+      }),
+    ),
+  }),
+);
+
+/** Query of `GET /api/v1/patch-adoption`. */
+export const PatchAdoptionQuery = z
+  .object({
+    software: slugParam("one software (default all tracked)").optional(),
+    day: timeParam("day (default the latest computed)").optional(),
+  })
+  .strict();
+
+/** Servers by patch status and by branch. */
+export const PatchAdoption = named(
+  "PatchAdoption",
+  z.object({
+    day: Day.nullable(),
+    statuses: z.array(
+      z.object({
+        software: z.string(),
+        status: z.enum(PATCH_STATUSES),
+        servers: Count,
+        usersActiveMonth: Count,
+      }),
+    ),
+    branches: z.array(
+      z.object({
+        software: z.string(),
+        branch: z.string(),
+        latestVersion: z.string().nullable(),
+        supported: z.boolean(),
+        servers: Count,
+        serversLatest: Count,
+        serversBehind: Count,
+        serversPrerelease: Count,
+        usersActiveMonth: Count,
+        usersActiveMonthLatest: Count,
+        usersActiveMonthBehind: Count,
+      }),
+    ),
+  }),
+);

@@ -1,0 +1,210 @@
+import { z } from "zod";
+import { OUTCOMES } from "../../core/outcome.js";
+import { PATCH_STATUSES } from "../../releases/types.js";
+import { SERVER_SORTS } from "../../store/api-servers.js";
+import {
+  Count,
+  DateTime,
+  Day,
+  domainParam,
+  enumParam,
+  intParam,
+  named,
+  slugParam,
+  textParam,
+  timeParam,
+} from "./common.js";
+
+/** HTTPS grades, best first (docs/https.md). */
+export const HTTPS_GRADES = ["A+", "A", "B", "C", "D", "E", "F"] as const;
+
+/** Query of `GET /api/v1/servers`. Unknown parameters are refused (a typo should not silently match everything). */
+export const ServersQuery = z
+  .object({
+    software: slugParam("NodeInfo software name, e.g. mastodon").optional(),
+    fork: slugParam("a Mastodon fork (glitch-soc, hometown, ...), or none").optional(),
+    version: z
+      .string()
+      .max(64, "must be at most 64 characters")
+      .regex(
+        /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/,
+        "must be a version such as 4, 4.3, 4.3.2 or 2024.11.0-beta",
+      )
+      .optional()
+      .meta({
+        description: "4 or 4.3 or 4.3.2 match numerically; anything else matches the served version exactly",
+      }),
+    country: z
+      .string()
+      .regex(/^([A-Za-z]{2}|unknown)$/, "must be a two-letter country code (ISO 3166-1) or unknown")
+      .transform((s) => (s === "unknown" ? s : s.toUpperCase()))
+      .optional()
+      .meta({ type: "string", description: "ISO 3166-1 alpha-2 country, or unknown" }),
+    network: textParam(
+      100,
+      "hosting network: a provider (Hetzner), an AS organisation, or AS<number>",
+    ).optional(),
+    registrations: enumParam(["open", "approval", "closed"], "registration state").optional(),
+    patch_status: enumParam(
+      PATCH_STATUSES,
+      "patch status of the version the server runs (docs/releases.md)",
+    ).optional(),
+    outcome: enumParam(OUTCOMES, "outcome class of the latest poll").optional(),
+    overlay: enumParam(["clearnet", "onion", "i2p"], "name system").optional(),
+    https_grade: enumParam(HTTPS_GRADES, "HTTPS grade").optional(),
+    q: z
+      .string()
+      .min(1, "must be 1 to 100 characters")
+      .max(100, "must be 1 to 100 characters")
+      .transform((s) => s.toLowerCase())
+      .pipe(z.string().regex(/^[a-z0-9.-]+$/, "may hold only letters, digits, dots and hyphens"))
+      .optional()
+      .meta({ type: "string", description: "part of the domain name" }),
+    sort: enumParam(SERVER_SORTS, "sort order; numbers and times largest first unless order=asc").default(
+      "users",
+    ),
+    order: enumParam(["asc", "desc"], "direction (default desc, asc for domain)").optional(),
+    limit: intParam(1, 200, "page size (default 50)").default(50),
+    cursor: z
+      .string()
+      .max(400, "is not a cursor this API returned")
+      .regex(/^[A-Za-z0-9_-]+$/, "is not a cursor this API returned")
+      .optional()
+      .meta({ description: "nextCursor of the previous page" }),
+  })
+  .strict();
+
+/** Path of `GET /api/v1/servers/{domain}` and its history. */
+export const DomainPath = z.object({ domain: domainParam("the server's domain") }).strict();
+
+/** Query of `GET /api/v1/servers/{domain}/history`. */
+export const HistoryQuery = z
+  .object({
+    from: timeParam("first day (default 90 days before to)").optional(),
+    to: timeParam("last day (default today)").optional(),
+  })
+  .strict();
+
+const Software = z.object({
+  name: z.string(),
+  family: z.string().nullable(),
+  version: z.string().nullable(),
+  fork: z.string().nullable(),
+  upstreamVersion: z.string().nullable(),
+});
+
+/** One server in the listing. Unknown values are null, never 0. */
+export const ServerListItem = named(
+  "ServerListItem",
+  z.object({
+    domain: z.string(),
+    overlay: z.enum(["clearnet", "onion", "i2p"]),
+    software: Software.nullable(),
+    users: z.object({
+      total: Count.nullable(),
+      activeMonth: Count.nullable(),
+      activeHalfyear: Count.nullable(),
+    }),
+    posts: Count.nullable(),
+    peers: Count.nullable(),
+    registrations: z.object({ open: z.boolean().nullable(), approvalRequired: z.boolean().nullable() }),
+    country: z.string().nullable(),
+    network: z.object({ asn: Count.nullable(), org: z.string().nullable(), provider: z.string().nullable() }),
+    httpsGrade: z.enum(HTTPS_GRADES).nullable(),
+    patchStatus: z.enum(PATCH_STATUSES).nullable(),
+    outcome: z.enum(OUTCOMES).nullable(),
+    flagged: z.boolean().describe("a misreport rule stands: left out of totals (see the server's flags)"),
+    firstSeenAt: DateTime,
+    lastSeenUpAt: DateTime.nullable(),
+    lastAttemptAt: DateTime.nullable(),
+  }),
+  "A server as listed: latest known state.",
+);
+
+/** A page of servers. */
+export const ServerPage = named(
+  "ServerPage",
+  z.object({
+    items: z.array(ServerListItem),
+    total: Count.describe("servers matching the filters"),
+    limit: Count,
+    nextCursor: z.string().nullable().describe("pass as cursor for the next page; null on the last page"),
+  }),
+);
+
+/** Everything public about one server. */
+export const ServerDetail = named(
+  "ServerDetail",
+  ServerListItem.extend({
+    title: z.string().nullable(),
+    languages: z.array(z.string()).nullable(),
+    webDomain: z.string().nullable(),
+    outcomeDetail: z.string().nullable(),
+    httpStatus: z.number().int().nullable(),
+    responseTimeMillis: Count.nullable(),
+    countrySource: z.enum(["tld", "ip", "unknown"]),
+    behindCdn: z.string().nullable(),
+    ipv6: z.object({ hasAaaa: z.boolean().nullable(), reachable: z.boolean().nullable() }),
+    https: z
+      .object({
+        score: z.number().int().min(0).max(100),
+        grade: z.enum(HTTPS_GRADES),
+        probedAt: DateTime,
+        deductions: z.array(z.object({ code: z.string(), points: z.number(), reason: z.string() })),
+      })
+      .nullable(),
+    patch: z
+      .object({
+        status: z.enum(PATCH_STATUSES),
+        behindBy: Count.nullable(),
+        advisories: z.array(z.string()),
+      })
+      .nullable(),
+    flags: z.array(
+      z.object({
+        rule: z.string(),
+        reason: z.string(),
+        since: DateTime,
+        cleared: z.boolean(),
+        note: z.string().nullable(),
+      }),
+    ),
+    activityWeek: z
+      .object({ weekStart: DateTime, statuses: Count, logins: Count, registrations: Count })
+      .nullable(),
+  }),
+  "One server: latest state, location, HTTPS, patch status and misreport flags.",
+);
+
+/** One server's daily history and its software/version changes. */
+export const ServerHistory = named(
+  "ServerHistory",
+  z.object({
+    domain: z.string(),
+    from: Day,
+    to: Day,
+    days: z.array(
+      z.object({
+        day: Day,
+        polls: Count,
+        pollsUp: Count,
+        uptime: z.number().min(0).max(1),
+        lastOkAt: DateTime.nullable(),
+        usersTotal: Count.nullable(),
+        usersActiveMonth: Count.nullable(),
+        usersActiveHalfyear: Count.nullable(),
+        localPosts: Count.nullable(),
+        peersCount: Count.nullable(),
+      }),
+    ),
+    changes: z.array(
+      z.object({
+        at: DateTime,
+        softwareName: z.string().nullable(),
+        softwareVersion: z.string().nullable(),
+        fork: z.string().nullable(),
+        registrationsOpen: z.boolean().nullable(),
+      }),
+    ),
+  }),
+);

@@ -1,0 +1,48 @@
+import { Command } from "commander";
+import { runReleasesCommand } from "../../releases/index.js";
+import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { shutdownSignal } from "../compose.js";
+import { createLogger } from "../../core/log.js";
+
+interface ReleasesFlags extends CommonFlags {
+  once?: boolean;
+  githubApi?: string;
+  repos?: string;
+  interval?: string;
+  eolTable?: string;
+}
+
+/** `fedimon releases [--once]`: follow upstream releases and advisories; recompute patch adoption. */
+export function releasesCommand(): Command {
+  const cmd = new Command("releases")
+    .description(
+      "Poll upstream releases and security advisories (every 5 minutes, or once) and recompute patch adoption",
+    )
+    .option("--once", "poll once and exit")
+    .option(
+      "--github-api <url>",
+      "GitHub REST API endpoint (env FEDIMON_GITHUB_API; default https://api.github.com)",
+    )
+    .option(
+      "--repos <list>",
+      "owner/name[=software],... to follow (default: Mastodon and other major servers)",
+    )
+    .option("--interval <secs>", "seconds between polls (default 300)")
+    .option("--eol-table <file>", "JSON table of branch end-of-life dates, merged over the built-in one");
+  addCommonOptions(cmd).action(async (flags: ReleasesFlags) => {
+    const config = configFromFlags(flags);
+    const logger = createLogger(config.logLevel);
+    const summary = await runReleasesCommand({
+      config,
+      logger,
+      once: flags.once === true,
+      githubApi: flags.githubApi ?? null,
+      repos: flags.repos ?? null,
+      intervalSecs: flags.interval === undefined ? null : Number(flags.interval),
+      eolTable: flags.eolTable ?? null,
+      signal: flags.once ? undefined : shutdownSignal(logger),
+    });
+    if (summary) console.log(JSON.stringify(summary));
+  });
+  return cmd;
+}

@@ -1,0 +1,106 @@
+import { Command } from "commander";
+import { startApiServer } from "../../api/index.js";
+import { createGuardedLookup, createResolver, userAgent } from "../../net/index.js";
+import { ReleasePoller, DEFAULT_REPOSITORIES } from "../../releases/index.js";
+import { StreamService, streamOptions } from "../../stream/index.js";
+import { addApiOptions, type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
+import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { composeApp, composeCrawler, shutdownSignal } from "../compose.js";
+import { ProgressView } from "../progress.js";
+import { formatCrawlSummary } from "./crawl.js";
+import { addStreamOptions, streamOptionsFromFlags } from "./stream.js";
+import { startStatsJobs } from "../stats-jobs.js";
+
+interface RunFlags extends CommonFlags, ApiFlags {
+  workerId?: string;
+  githubApi?: string;
+  streamServers?: string;
+  streamTop?: string;
+  streamLocal?: boolean;
+  noStream?: boolean;
+  noReleases?: boolean;
+  noApi?: boolean;
+}
+
+/**
+ * `fedimon run`: everything in one process on one store — the crawler, the release poller, the
+ * stream listeners, the statistics jobs and the API — until SIGINT/SIGTERM, which stops each part
+ * gracefully (in-flight work finishes, buffers are written, leases released).
+ */
+export function runCommand(): Command {
+  const cmd = new Command("run")
+    .description("Run everything: crawler, release poller, stream listeners, statistics and the API")
+    .option("--worker-id <id>", "lease owner name; distinct per process sharing a database")
+    .option("--github-api <url>", "GitHub REST API endpoint for the release poller")
+    .option("--no-stream", "do not listen to public timelines")
+    .option("--no-releases", "do not poll upstream releases")
+    .option("--no-api", "do not serve the API");
+  addStreamOptions(cmd);
+  addApiOptions(cmd);
+  addCommonOptions(cmd).action(
+    async (flags: RunFlags & { stream?: boolean; releases?: boolean; api?: boolean }) => {
+      const config = configFromFlags(flags);
+      const app = await composeApp(config);
+      const signal = shutdownSignal(app.logger);
+      const log = app.logger.child("run");
+      const parts: Promise<unknown>[] = [];
+      const stops: (() => Promise<unknown>)[] = [];
+      try {
+        if (flags.api !== false) {
+          const api = await startApiServer({
+            config,
+            logger: app.logger,
+            clock: app.clock,
+            db: app.db,
+            signal,
+            api: apiOptionsFromFlags(flags),
+            bot: botFromFlags(flags),
+          });
+          stops.push(() => api.close());
+          console.error(`fedimon: API and dashboard on ${api.url}`);
+        }
+        const stats = startStatsJobs({ db: app.db, clock: app.clock, logger: app.logger, signal });
+        parts.push(stats.done);
+        if (flags.releases !== false) {
+          const poller = new ReleasePoller({
+            db: app.db,
+            fetcher: app.fetcher,
+            clock: app.clock,
+            logger: app.logger,
+            apiUrl: flags.githubApi ?? process.env.FEDIMON_GITHUB_API ?? "https://api.github.com",
+            repositories: DEFAULT_REPOSITORIES,
+            token: process.env.GITHUB_TOKEN?.trim() || null,
+            intervalSecs: 300,
+          });
+          parts.push(poller.runForever(signal));
+        }
+        if (flags.stream !== false) {
+          const resolver = createResolver({ dnsServer: config.dnsServer, clock: app.clock });
+          const stream = new StreamService({
+            db: app.db,
+            fetcher: app.fetcher,
+            lookup: createGuardedLookup(config, resolver),
+            userAgent: userAgent(config),
+            logger: app.logger,
+            clock: app.clock,
+            options: streamOptions(streamOptionsFromFlags(flags)),
+          });
+          await stream.start();
+          stops.push(() => stream.stop());
+        }
+        const crawler = await composeCrawler(app, flags.workerId);
+        const view = new ProgressView();
+        crawler.on("progress", (p) => view.update(p));
+        const summary = await crawler.runForever(signal);
+        view.finish(formatCrawlSummary(summary));
+        await Promise.allSettled(parts);
+      } finally {
+        for (const stop of stops.reverse()) {
+          await stop().catch((err: unknown) => log.warn("stop failed", { error: String(err) }));
+        }
+        await app.close();
+      }
+    },
+  );
+  return cmd;
+}

@@ -1,0 +1,65 @@
+import { Command } from "commander";
+import { runExportCommand, runImportCommand, runServeCommand } from "../../api/index.js";
+import { createLogger } from "../../core/log.js";
+import { addApiOptions, type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
+import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+
+/** `fedimon serve`: the public JSON API, OpenAPI document, dumps, feed and the dashboard. */
+export function serveCommand(): Command {
+  const cmd = new Command("serve").description(
+    "Serve the public API (/api/v1, /api/openapi.json, /api/docs), /dumps/, /feed.atom, /healthz and /metrics",
+  );
+  addApiOptions(cmd);
+  addCommonOptions(cmd).action(async (flags: CommonFlags & ApiFlags) => {
+    const config = configFromFlags(flags);
+    await runServeCommand({
+      config,
+      logger: createLogger(config.logLevel),
+      api: apiOptionsFromFlags(flags),
+      bot: botFromFlags(flags),
+    });
+  });
+  return cmd;
+}
+
+/** `fedimon export DIR`: write one open-data dump set (CSV, JSON Lines, Parquet, manifest). */
+export function exportCommand(): Command {
+  const cmd = new Command("export")
+    .description(
+      "Write open-data dumps (servers, daily history, rollups, hashtags) as CSV, JSON Lines and Parquet",
+    )
+    .argument("<dir>", "output folder")
+    .option("--public-url <url>", "this instance's public URL, recorded in the manifest as the source");
+  addCommonOptions(cmd).action(async (dir: string, flags: CommonFlags & { publicUrl?: string }) => {
+    const config = configFromFlags(flags);
+    const result = await runExportCommand({
+      config,
+      logger: createLogger(config.logLevel),
+      outDir: dir,
+      publicUrl: flags.publicUrl ?? null,
+    });
+    console.log(JSON.stringify(result));
+  });
+  return cmd;
+}
+
+/** `fedimon import DUMP_DIR_OR_URL`: seed a fresh store from another fedimon's dumps. */
+export function importCommand(): Command {
+  const cmd = new Command("import")
+    .description(
+      "Seed this store from another fedimon's dumps (a folder or a /dumps/ URL); checksums verified",
+    )
+    .argument("<source>", "dump folder or URL")
+    .option("--merge", "import into a store that already has data (default: refuse)");
+  addCommonOptions(cmd).action(async (source: string, flags: CommonFlags & { merge?: boolean }) => {
+    const config = configFromFlags(flags);
+    const result = await runImportCommand({
+      config,
+      logger: createLogger(config.logLevel),
+      source,
+      merge: flags.merge === true,
+    });
+    console.log(JSON.stringify(result));
+  });
+  return cmd;
+}

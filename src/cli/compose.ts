@@ -1,0 +1,108 @@
+import type { Config } from "../config/index.js";
+import type { Clock } from "../core/clock.js";
+import { systemClock } from "../core/clock.js";
+import type { Logger } from "../core/log.js";
+import { createLogger } from "../core/log.js";
+import type { DenyList } from "../domains/index.js";
+import { loadDenyList } from "../domains/index.js";
+import { createFetcher } from "../net/index.js";
+import type { Fetcher } from "../net/types.js";
+import type { Db } from "../store/index.js";
+import { openDb, ServerStore } from "../store/index.js";
+import type { Crawler, CoverageSink } from "../crawl/index.js";
+import { createCrawler, defaultWorkerId } from "../crawl/index.js";
+import { openGeoDatabases } from "../geo/index.js";
+import { GeoHttpsStore } from "../store/geo-https.js";
+import { recordCoverage } from "../stats/index.js";
+
+/**
+ * The one composition root (STYLE.md §1): opens what a command needs from the configuration and
+ * connects it by hand. Every command builds its parts here and closes them with `close()`.
+ */
+export interface App {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: Db;
+  fetcher: Fetcher;
+  denyList: DenyList | null;
+  close(): Promise<void>;
+}
+
+/** Opens the store (applying migrations), the guarded network layer and the deny list. */
+export async function composeApp(
+  config: Config,
+  opts: { logger?: Logger; clock?: Clock } = {},
+): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  let denyList: DenyList | null = null;
+  if (config.denyList) {
+    const loaded = loadDenyList(config.denyList);
+    if (loaded.errors.length > 0)
+      logger.warn("deny list lines skipped", { file: config.denyList, errors: loaded.errors.slice(0, 20) });
+    denyList = loaded;
+  }
+  const db = await openDb(config.db);
+  const fetcher = createFetcher({ config, logger: logger.child("net"), clock });
+  return {
+    config,
+    logger,
+    clock,
+    db,
+    fetcher,
+    denyList,
+    async close() {
+      await fetcher.close();
+      await db.close();
+    },
+  };
+}
+
+/** An AbortSignal that fires on the first SIGINT or SIGTERM; a second one exits at once. */
+export function shutdownSignal(logger?: Logger): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      process.exit(130);
+    }
+    logger?.info("stopping: finishing work in flight", { signal: sig });
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return controller.signal;
+}
+
+/**
+ * The crawler's coverage sink: stores the capture–recapture estimate of how many servers exist
+ * that fedimon has not found, beside the count of servers it knows.
+ */
+export function coverageSink(db: Db): CoverageSink {
+  return {
+    async record(freq, at) {
+      const counted = await new ServerStore(db).countAll();
+      await recordCoverage(db, at, freq, counted);
+    },
+  };
+}
+
+/**
+ * The crawler as `crawl` and `run` build it: the shared store and network layer, the geo and
+ * HTTPS probes (databases opened once), the coverage sink and the deny list.
+ */
+export async function composeCrawler(app: App, workerId: string | undefined): Promise<Crawler> {
+  const { config } = app;
+  return createCrawler({
+    config,
+    store: new ServerStore(app.db),
+    fetcher: app.fetcher,
+    logger: app.logger.child("crawl"),
+    clock: app.clock,
+    denyList: app.denyList,
+    workerId: workerId ?? defaultWorkerId(),
+    geoHttps: new GeoHttpsStore(app.db),
+    coverage: coverageSink(app.db),
+    geo: await openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb }),
+  });
+}

@@ -1,0 +1,75 @@
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/log.js";
+import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
+import type { Db } from "../store/index.js";
+
+const HOUR_MILLIS = 3_600_000;
+const DAY_MILLIS = 24 * HOUR_MILLIS;
+
+/** Options of {@link startStatsJobs}. */
+export interface StatsJobsOptions {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  signal: AbortSignal;
+  /** How often to look for a finished hour or day. Default 60 s. */
+  tickMillis?: number;
+}
+
+/**
+ * The statistics schedule inside `fedimon run`: once an hour has ended its rollup is written;
+ * once a UTC day has ended, the daily rollup (with the misreport rules and concentration) and the
+ * retention pass run. Every job is idempotent, so a restart or a second process does no harm.
+ * One tick at a time: a slow rollup delays the next tick, it never overlaps it.
+ */
+export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } {
+  const log = opts.logger.child("stats");
+  const tickMillis = opts.tickMillis ?? 60_000;
+  let lastHour = Math.floor(opts.clock.now().getTime() / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS;
+  let lastDay = Math.floor(opts.clock.now().getTime() / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
+
+  async function tick(): Promise<void> {
+    const now = opts.clock.now().getTime();
+    const finishedHour = Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS;
+    if (finishedHour > lastHour) {
+      const r = await rollupHour(opts.db, new Date(finishedHour));
+      log.info("hourly rollup", {
+        hour: new Date(finishedHour).toISOString(),
+        rows: r.rows,
+        millis: Math.round(r.millis),
+      });
+      lastHour = finishedHour;
+    }
+    const finishedDay = Math.floor(now / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
+    if (finishedDay > lastDay) {
+      const r = await rollupDay(opts.db, new Date(finishedDay));
+      const kept = await applyRetention(opts.db, new Date(now));
+      log.info("daily rollup and retention", {
+        day: new Date(finishedDay).toISOString(),
+        rows: r.rows,
+        retention: kept,
+      });
+      lastDay = finishedDay;
+    }
+  }
+
+  const done = (async () => {
+    while (!opts.signal.aborted) {
+      try {
+        await tick();
+      } catch (err) {
+        log.error("statistics job failed; retrying next tick", { error: (err as Error).message });
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(finish, tickMillis);
+        function finish(): void {
+          clearTimeout(t);
+          opts.signal.removeEventListener("abort", finish);
+          resolve();
+        }
+        opts.signal.addEventListener("abort", finish, { once: true });
+      });
+    }
+  })();
+  return { done };
+}

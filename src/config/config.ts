@@ -1,0 +1,59 @@
+import { z } from "zod";
+
+/**
+ * One typed, read-only configuration (STYLE.md §8). Precedence: command-line flags > environment
+ * variables > config file (`--config FILE`, JSON) > defaults. Validated once at start, then passed down.
+ * Each field's doc comment gives its flag, its environment variable and its default.
+ */
+export const ConfigSchema = z.object({
+  /** `--db DIR_OR_URL`, env `DATABASE_URL`. An embedded data folder or a `postgres://` URL. Default `./fedimon-data`. */
+  db: z.string().min(1).default("./fedimon-data"),
+  /** `--seed DOMAIN[,DOMAIN]`, env `FEDIMON_SEEDS`. Domains the frontier starts from. Default: none. */
+  seeds: z.array(z.string()).default([]),
+  /** `--dns-server HOST:PORT`, env `FEDIMON_DNS_SERVER`. Every lookup goes there; default the system resolver. */
+  dnsServer: z.string().nullable().default(null),
+  /** `--allow-networks CIDR[,CIDR]`, env `FEDIMON_ALLOW_NETWORKS`. Private ranges allowed anyway. Default none. */
+  allowNetworks: z.array(z.string()).default([]),
+  /** `--only-networks CIDR[,CIDR]`, env `FEDIMON_ONLY_NETWORKS`. When set, every address outside is refused. */
+  onlyNetworks: z.array(z.string()).default([]),
+  /** `--contact URL_OR_EMAIL`, env `FEDIMON_CONTACT`. Goes into the User-Agent. Default the project URL. */
+  contact: z.string().nullable().default(null),
+  /** `--concurrency N`, env `FEDIMON_CONCURRENCY`. Servers polled at once. Default 256. */
+  concurrency: z.number().int().min(1).max(10_000).default(256),
+  /** `--port N`, env `PORT`. The API/dashboard port. Default 8080. */
+  port: z.number().int().min(0).max(65_535).default(8080),
+  /** `--host ADDR`, env `FEDIMON_HOST`. The API/dashboard listen address. Default 127.0.0.1. */
+  host: z.string().default("127.0.0.1"),
+  /** `--deny-list FILE`, env `FEDIMON_DENY_LIST`. An IFTAS DNI-format CSV. Default none. */
+  denyList: z.string().nullable().default(null),
+  /** `--max-body-bytes N`, env `FEDIMON_MAX_BODY_BYTES`. Cap on a response body after decompression. Default 16 MiB. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  /** `--connect-timeout-ms N`. Default 5000. */
+  connectTimeoutMillis: z.number().int().min(1).default(5_000),
+  /** `--first-byte-timeout-ms N` (headers). Default 10000. */
+  firstByteTimeoutMillis: z.number().int().min(1).default(10_000),
+  /** `--idle-timeout-ms N` (gap between body chunks). Default 10000. */
+  idleTimeoutMillis: z.number().int().min(1).default(10_000),
+  /** `--total-timeout-ms N` (one request, redirects included). Default 30000. */
+  totalTimeoutMillis: z.number().int().min(1).default(30_000),
+  /** `--max-retry-after-s N`. The longest `Retry-After` honoured. Default 3600. */
+  maxRetryAfterSecs: z.number().int().min(0).default(3_600),
+  /** `--geoip-db FILE`, env `FEDIMON_GEOIP_DB`. Any MMDB country or city database. Default: the shipped DB-IP country database. */
+  geoipDb: z.string().nullable().default(null),
+  /** `--asn-db FILE`, env `FEDIMON_ASN_DB`. An MMDB ASN database (GeoLite2-ASN format). Default: the shipped ASN tables. */
+  asnDb: z.string().nullable().default(null),
+  /** `--log-level LEVEL`, env `FEDIMON_LOG_LEVEL`. Default `info`. */
+  logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+/** The validated configuration. */
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** The defaults, for tests and library users. */
+export function defaultConfig(overrides: Partial<z.input<typeof ConfigSchema>> = {}): Config {
+  return ConfigSchema.parse(overrides);
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+
+import { type Config, ConfigSchema } from "./config.js";
+
+/** Raised for a configuration a person must fix; the CLI prints its message, never a stack trace. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Environment variables read for each setting (documented in docs/configuration.md). */
+export const ENV_VARS: Record<string, keyof Config> = {
+  DATABASE_URL: "db",
+  FEDIMON_DB: "db",
+  FEDIMON_SEEDS: "seeds",
+  FEDIMON_DNS_SERVER: "dnsServer",
+  FEDIMON_ALLOW_NETWORKS: "allowNetworks",
+  FEDIMON_ONLY_NETWORKS: "onlyNetworks",
+  FEDIMON_CONTACT: "contact",
+  FEDIMON_CONCURRENCY: "concurrency",
+  PORT: "port",
+  FEDIMON_HOST: "host",
+  FEDIMON_DENY_LIST: "denyList",
+  FEDIMON_MAX_BODY_BYTES: "maxBodyBytes",
+  FEDIMON_LOG_LEVEL: "logLevel",
+  FEDIMON_GEOIP_DB: "geoipDb",
+  FEDIMON_ASN_DB: "asnDb",
+};
+
+const LIST_KEYS = new Set<keyof Config>(["seeds", "allowNetworks", "onlyNetworks"]);
+const NUMBER_KEYS = new Set<keyof Config>([
+  "concurrency",
+  "port",
+  "maxBodyBytes",
+  "connectTimeoutMillis",
+  "firstByteTimeoutMillis",
+  "idleTimeoutMillis",
+  "totalTimeoutMillis",
+  "maxRetryAfterSecs",
+]);
+
+/** Turns a flag or environment string into the type its setting wants. */
+function coerce(key: keyof Config, value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  if (LIST_KEYS.has(key))
+    return value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (NUMBER_KEYS.has(key)) return value.trim() === "" ? value : Number(value);
+  return value;
+}
+
+/**
+ * Builds the one configuration: command-line flags > environment > config file (JSON) > defaults.
+ * `flags` holds only the flags the user actually gave. Throws ConfigError with a readable message.
+ */
+export function loadConfig(
+  flags: Partial<Record<keyof Config, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+  configFile: string | null = null,
+): Config {
+  let fromFile: Record<string, unknown> = {};
+  if (configFile) {
+    try {
+      fromFile = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${configFile}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_VARS)) {
+    const v = env[name];
+    if (v !== undefined && v !== "" && fromEnv[key] === undefined) fromEnv[key] = coerce(key, v);
+  }
+  const fromFlags: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(flags)) {
+    if (v !== undefined) fromFlags[key] = coerce(key as keyof Config, v);
+  }
+  const merged = { ...fromFile, ...fromEnv, ...fromFlags };
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; "),
+    );
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,5 @@
+export * from "./outcome.js";
+export * from "./clock.js";
+export * from "./log.js";
+export * from "./observation.js";
+export * from "./version.js";

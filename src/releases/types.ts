@@ -1,0 +1,85 @@
+import type { ParsedVersion } from "../core/observation.js";
+
+/**
+ * One upstream repository the poller watches, and the NodeInfo `software.name` its releases
+ * belong to (servers reporting that name are compared with these releases).
+ */
+export interface RepositoryConfig {
+  /** `owner/name` on GitHub, e.g. `mastodon/mastodon`. */
+  repo: string;
+  /** NodeInfo software name, lower-cased, e.g. `mastodon`. */
+  software: string;
+}
+
+/** A release as the poller stores it: a typed value, never the raw JSON (ARCHITECTURE.md). */
+export interface Release {
+  repo: string;
+  software: string;
+  /** The tag as GitHub serves it (`v4.3.2`). */
+  tag: string;
+  /** The tag read as a version (`4.3.2`); numbers null when the tag is not a version. */
+  version: ParsedVersion;
+  /** GitHub's pre-release flag, or a semver pre-release part in the tag. */
+  prerelease: boolean;
+  githubId: number | null;
+  name: string | null;
+  htmlUrl: string | null;
+  /** When upstream published it (GitHub `published_at`); null for an unpublished draft. */
+  publishedAt: Date | null;
+  /** When our poller first saw it. Later than `publishedAt` when the poller was down. */
+  firstSeenAt: Date;
+}
+
+/** Advisory severity as GitHub spells it; `unknown` for anything else. */
+export type Severity = "critical" | "high" | "medium" | "low" | "unknown";
+
+/** One affected package of an advisory, ranges kept as served (parsed when evaluated). */
+export interface AdvisoryVulnerability {
+  /** Package name as served (`mastodon`), or null. */
+  packageName: string | null;
+  ecosystem: string | null;
+  /** e.g. `>= 4.3.0, < 4.3.2` or `< 3.5.17, < 4.0.13`; null when the advisory gives none. */
+  vulnerableRange: string | null;
+  /** e.g. `4.3.2` or `3.5.17, 4.0.13`; null when no patch exists. */
+  patchedVersions: string | null;
+}
+
+/** A published security advisory of one repository. */
+export interface Advisory {
+  repo: string;
+  software: string;
+  /** `GHSA-xxxx-xxxx-xxxx`. */
+  ghsaId: string;
+  cveId: string | null;
+  severity: Severity;
+  summary: string | null;
+  htmlUrl: string | null;
+  publishedAt: Date | null;
+  updatedAt: Date | null;
+  /** Withdrawn advisories are kept but affect nothing. */
+  withdrawnAt: Date | null;
+  vulnerabilities: AdvisoryVulnerability[];
+  firstSeenAt: Date;
+}
+
+/** The six per-server patch states, most severe first (docs/releases.md defines each). */
+export const PATCH_STATUSES = [
+  "affected",
+  "unsupported_branch",
+  "behind",
+  "prerelease",
+  "up_to_date",
+  "unknown",
+] as const;
+
+/** One per-server patch state. */
+export type PatchStatusName = (typeof PATCH_STATUSES)[number];
+
+/** What `fedimon server DOMAIN --json` shows under `patch`. */
+export interface PatchStatus {
+  status: PatchStatusName;
+  /** Final releases of the server's branch newer than what it runs; null when not comparable. */
+  behindBy: number | null;
+  /** Advisory ids (GHSA, or CVE when no GHSA) that affect the version it runs, sorted. */
+  advisories: string[];
+}

@@ -1,0 +1,17 @@
+export type { Db } from "./db.js";
+export { isPostgresUrl } from "./db.js";
+export { openDb } from "./open.js";
+export { migrate } from "./migrate.js";
+export { ServerStore } from "./servers.js";
+export type { ClaimOptions, RegistrableCount } from "./servers.js";
+export type {
+  ActivityWeekRecord,
+  CompletedPoll,
+  DenyLevel,
+  DueServer,
+  InstanceApi,
+  PeersFetch,
+  ServerCandidate,
+  ServerNetwork,
+  ServerRecord,
+} from "./servers-record.js";

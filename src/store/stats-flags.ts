@@ -1,0 +1,280 @@
+import type { MisreportFlag, MisreportRuleId, MisreportSubject } from "../stats/misreport-rules.js";
+import type { ClearedFlag, MisreportOverride } from "../stats/overrides.js";
+import type { Db } from "./db.js";
+import { jsonRows } from "./json-rows.js";
+import { dayStart, historyUnionSql, isoDay } from "./stats-history.js";
+
+/**
+ * Misreport flags and the operator's overrides in the store, and the listing helpers that keep
+ * deny-listed servers out of every one-by-one listing.
+ */
+
+/**
+ * The condition a `servers` row (alias `alias`) must meet to be shown one by one: not deny-listed.
+ * Soft-denied servers count in aggregates and are never listed; hard-denied ones are never contacted.
+ * Every listing query in `store/` that names servers uses this.
+ */
+export function listableServerSql(alias = "s"): string {
+  return `${alias}.deny_level IS NULL`;
+}
+
+/** Replaces the stored overrides with the operator's file as just loaded (one transaction). */
+export async function replaceMisreportOverrides(
+  db: Db,
+  overrides: readonly MisreportOverride[],
+): Promise<void> {
+  const rows = overrides.flatMap((o) =>
+    o.clear.map((rule) => ({ domain: o.domain, rule_id: rule, note: o.note })),
+  );
+  await db.transaction(async (tx) => {
+    await tx.query("DELETE FROM misreport_overrides");
+    await tx.query(
+      `INSERT INTO misreport_overrides (domain, rule_id, note)
+       SELECT DISTINCT ON (x.domain, x.rule_id) x.domain, x.rule_id, x.note
+       FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rule_id text, note text)`,
+      [JSON.stringify(rows)],
+    );
+  });
+}
+
+/** The stored overrides, one entry per domain. */
+export async function loadMisreportOverrides(db: Db): Promise<MisreportOverride[]> {
+  const rows = await db.query<{ domain: string; rules: string[]; note: string }>(
+    `SELECT domain, array_agg(rule_id ORDER BY rule_id) AS rules, string_agg(DISTINCT note, '; ') AS note
+     FROM misreport_overrides GROUP BY domain ORDER BY domain`,
+  );
+  return rows.map((r) => ({
+    domain: r.domain,
+    clear: r.rules as (MisreportRuleId | "*")[],
+    note: r.note ?? "",
+  }));
+}
+
+/**
+ * What the misreport rules need of the servers whose history key lies in [fromId, toId] (all
+ * servers that ever answered, hard-denied ones excepted): the daily history's last answer per day
+ * over the `lookbackDays` before `now` (both history tiers), then the latest answer from `servers`
+ * when it is newer. Callers page through the key range (`serverKeyRange`) to bound memory.
+ */
+export async function loadMisreportSubjects(
+  db: Db,
+  now: Date,
+  lookbackDays: number,
+  range: { fromId: number; toId: number } = { fromId: 0, toId: 2_147_483_647 },
+): Promise<MisreportSubject[]> {
+  const from = new Date(dayStart(now).getTime() - lookbackDays * 86_400_000);
+  const rows = await jsonRows<Record<string, unknown>>(
+    db,
+    `WITH h AS (${historyUnionSql("{t}.server_id BETWEEN $4 AND $5", "$1::date", "$2::date")}),
+     agg AS (
+       SELECT server_id, array_agg((EXTRACT(EPOCH FROM last_ok_at) * 1000)::float8 ORDER BY day) AS at_ms,
+         array_agg(users_total ORDER BY day) AS u, array_agg(users_active_month ORDER BY day) AS m,
+         array_agg(users_active_halfyear ORDER BY day) AS hy, array_agg(local_posts ORDER BY day) AS p
+       FROM h WHERE last_ok_at IS NOT NULL AND last_ok_at <= $3 GROUP BY server_id)
+     SELECT s.domain, s.registrable_domain, s.software_family, s.first_seen_at, s.last_seen_up_at,
+       s.users_total, s.users_active_month, s.users_active_halfyear, s.local_posts,
+       agg.at_ms, agg.u, agg.m, agg.hy, agg.p
+     FROM stats_server_keys k JOIN servers s ON s.domain = k.domain LEFT JOIN agg ON agg.server_id = k.server_id
+     WHERE k.server_id BETWEEN $4 AND $5
+       AND s.deny_level IS DISTINCT FROM 'hard' AND s.last_seen_up_at IS NOT NULL AND s.first_seen_at <= $3`,
+    [isoDay(from), isoDay(now), now.toISOString(), range.fromId, range.toId],
+  );
+  const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  return rows.map((r) => {
+    const at = (r.at_ms as (number | string)[] | null) ?? [];
+    const u = (r.u as unknown[] | null) ?? [];
+    const m = (r.m as unknown[] | null) ?? [];
+    const hy = (r.hy as unknown[] | null) ?? [];
+    const p = (r.p as unknown[] | null) ?? [];
+    const points = at.map((ms, i) => ({
+      at: new Date(Number(ms)),
+      usersTotal: n(u[i]),
+      usersActiveMonth: n(m[i]),
+      usersActiveHalfyear: n(hy[i]),
+      localPosts: n(p[i]),
+    }));
+    const lastUp = r.last_seen_up_at ? new Date(r.last_seen_up_at as string) : null;
+    if (lastUp && lastUp <= now && (points.length === 0 || lastUp > points.at(-1)!.at)) {
+      points.push({
+        at: lastUp,
+        usersTotal: n(r.users_total),
+        usersActiveMonth: n(r.users_active_month),
+        usersActiveHalfyear: n(r.users_active_halfyear),
+        localPosts: n(r.local_posts),
+      });
+    }
+    return {
+      domain: r.domain as string,
+      registrableDomain: (r.registrable_domain as string | null) ?? null,
+      softwareFamily: (r.software_family as string | null) ?? null,
+      firstSeenAt: new Date(r.first_seen_at as string),
+      points,
+    };
+  });
+}
+
+/** The range of history keys in use (for paging), or null when there are none. */
+export async function serverKeyRange(db: Db): Promise<{ min: number; max: number } | null> {
+  const rows = await db.query<{ lo: number | null; hi: number | null }>(
+    "SELECT min(server_id) AS lo, max(server_id) AS hi FROM stats_server_keys",
+  );
+  const r = rows[0];
+  return r && r.lo !== null && r.hi !== null ? { min: Number(r.lo), max: Number(r.hi) } : null;
+}
+
+/** The stored flags by domain (what the previous evaluation raised, for rules that remember). */
+export async function loadPreviousFlags(db: Db): Promise<Map<string, MisreportFlag[]>> {
+  const previous = new Map<string, MisreportFlag[]>();
+  for (const f of await listAllFlags(db)) {
+    const list = previous.get(f.domain) ?? [];
+    list.push(f);
+    previous.set(f.domain, list);
+  }
+  return previous;
+}
+
+/** A stored flag, as listings show it. */
+export interface StoredFlag extends MisreportFlag {
+  /** Set when an operator cleared the flag: the note from the override file. */
+  clearedNote: string | null;
+  /** The evaluation that first raised it, and the latest one. */
+  raisedAt: Date;
+  evaluatedAt: Date;
+}
+
+async function listAllFlags(db: Db): Promise<StoredFlag[]> {
+  return toFlags(
+    await db.query<Record<string, unknown>>("SELECT * FROM misreport_flags ORDER BY domain, rule_id"),
+  );
+}
+
+function toFlags(rows: Record<string, unknown>[]): StoredFlag[] {
+  return rows.map((r) => ({
+    domain: r.domain as string,
+    ruleId: r.rule_id as MisreportRuleId,
+    reason: r.reason as string,
+    since: new Date(r.since as string),
+    evidence: (typeof r.evidence === "string" ? JSON.parse(r.evidence) : r.evidence) as Record<
+      string,
+      number
+    >,
+    clearedNote: (r.cleared_note as string | null) ?? null,
+    raisedAt: new Date(r.raised_at as string),
+    evaluatedAt: new Date(r.evaluated_at as string),
+  }));
+}
+
+/**
+ * Replaces the stored flags with one evaluation's result: flags no longer raised are removed; a
+ * flag raised before keeps its `since` and `raised_at`; cleared flags are kept with the operator's
+ * note. One transaction, so readers never see a half-written set. Evaluations only move forward:
+ * when a later evaluation is already stored (a re-run of an old day), nothing is written and the
+ * result is false.
+ */
+export async function writeMisreportFlags(
+  db: Db,
+  evaluatedAt: Date,
+  flags: readonly MisreportFlag[],
+  cleared: readonly ClearedFlag[],
+): Promise<boolean> {
+  const rows = [
+    ...flags.map((f) => ({ ...f, note: null as string | null })),
+    ...cleared.map((f) => ({ ...f, note: f.note })),
+  ].map((f) => ({
+    domain: f.domain,
+    rule_id: f.ruleId,
+    reason: f.reason,
+    since: f.since.toISOString(),
+    evidence: f.evidence,
+    cleared_note: f.note,
+  }));
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [7_310_645]);
+    const latest = await tx.query<{ value: Date | string }>(
+      "SELECT value FROM stats_watermarks WHERE name = 'misreports_evaluated_at'",
+    );
+    if (latest[0] && new Date(latest[0].value) > evaluatedAt) return false;
+    await tx.query(
+      `INSERT INTO stats_watermarks (name, value) VALUES ('misreports_evaluated_at', $1)
+       ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+      [evaluatedAt.toISOString()],
+    );
+    await tx.query(
+      `DELETE FROM misreport_flags f WHERE NOT EXISTS (
+         SELECT 1 FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rule_id text)
+         WHERE x.domain = f.domain AND x.rule_id = f.rule_id)`,
+      [JSON.stringify(rows.map((r) => ({ domain: r.domain, rule_id: r.rule_id })))],
+    );
+    await tx.query(
+      `INSERT INTO misreport_flags (domain, rule_id, reason, since, evidence, cleared_note, raised_at, evaluated_at)
+       SELECT DISTINCT ON (x.domain, x.rule_id) x.domain, x.rule_id, x.reason, x.since, x.evidence, x.cleared_note, $2, $2
+       FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rule_id text, reason text, since timestamptz,
+         evidence jsonb, cleared_note text)
+       ON CONFLICT (domain, rule_id) DO UPDATE SET reason = EXCLUDED.reason, evidence = EXCLUDED.evidence,
+         cleared_note = EXCLUDED.cleared_note, evaluated_at = EXCLUDED.evaluated_at,
+         since = LEAST(misreport_flags.since, EXCLUDED.since),
+         raised_at = LEAST(misreport_flags.raised_at, EXCLUDED.raised_at)`,
+      [JSON.stringify(rows), evaluatedAt.toISOString()],
+    );
+    return true;
+  });
+}
+
+/**
+ * Flags to show one by one (the servers left out of totals, with their reasons, and the flags an
+ * operator cleared): never for deny-listed servers. Optionally one domain.
+ */
+export async function listMisreportFlags(
+  db: Db,
+  opts: { domain?: string; limit?: number } = {},
+): Promise<StoredFlag[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT f.* FROM misreport_flags f JOIN servers s ON s.domain = f.domain
+     WHERE ${listableServerSql("s")} AND ($1::text IS NULL OR f.domain = $1)
+     ORDER BY f.domain, f.rule_id LIMIT $2`,
+    [opts.domain ?? null, opts.limit ?? 1000],
+  );
+  return toFlags(rows);
+}
+
+/** A dead server as listings show it. */
+export interface DeadServer {
+  domain: string;
+  lastSeenUpAt: Date;
+}
+
+/**
+ * Servers out of the active set at `at`: answered once, silent for longer than the carry window,
+ * most recently seen first. Deny-listed servers are never listed (they are counted in totals).
+ */
+export async function listDeadServers(
+  db: Db,
+  at: Date,
+  carryWindowHours: number,
+  opts: { limit?: number; after?: Date } = {},
+): Promise<DeadServer[]> {
+  const rows = await db.query<{ domain: string; last_seen_up_at: Date | string }>(
+    `SELECT s.domain, s.last_seen_up_at FROM servers s
+     WHERE ${listableServerSql("s")} AND s.last_seen_up_at IS NOT NULL AND s.last_seen_up_at <= $1
+       AND ($3::timestamptz IS NULL OR s.last_seen_up_at > $3)
+     ORDER BY s.last_seen_up_at DESC, s.domain LIMIT $2`,
+    [
+      new Date(at.getTime() - carryWindowHours * 3_600_000).toISOString(),
+      opts.limit ?? 1000,
+      opts.after?.toISOString() ?? null,
+    ],
+  );
+  return rows.map((r) => ({ domain: r.domain, lastSeenUpAt: new Date(r.last_seen_up_at) }));
+}
+
+/** The largest servers by users at the latest known state, for "top servers" lists: listable ones only. */
+export async function topServers(db: Db, limit: number): Promise<{ domain: string; usersTotal: number }[]> {
+  const rows = await db.query<{ domain: string; users_total: number | string }>(
+    `SELECT s.domain, s.users_total FROM servers s
+     WHERE ${listableServerSql("s")} AND s.users_total IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM misreport_flags f WHERE f.domain = s.domain AND f.cleared_note IS NULL)
+     ORDER BY s.users_total DESC, s.domain LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({ domain: r.domain, usersTotal: Number(r.users_total) }));
+}

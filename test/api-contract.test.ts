@@ -1,0 +1,371 @@
+/**
+ * Contract tests of the public API (issue 7) on a store filled with realistic data through the
+ * store modules (test/api-fixture.ts): every endpoint's answers validate against the served OpenAPI
+ * document; filters, search, sort and cursor pagination; deny-listed servers never shown; ETag and
+ * 304, Cache-Control, CORS, gzip and brotli, the rate limit, read-only routes, /healthz and /metrics.
+ * Real sockets on 127.0.0.1 only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/core/clock.js";
+import type { Db } from "../src/store/db.js";
+import { testBackends } from "../src/store/testing.js";
+import { fillStore, type Filled } from "./api-fixture.js";
+import { invalidity, request, startTestApi, validatorFor, type TestApi } from "./api-harness.js";
+
+type Json = Record<string, unknown>;
+interface Item {
+  domain: string;
+  software: { name: string; version: string | null; fork: string | null } | null;
+  users: { total: number | null };
+  country: string | null;
+  network: { asn: number | null; org: string | null; provider: string | null };
+  registrations: { open: boolean | null; approvalRequired: boolean | null };
+  patchStatus: string | null;
+  outcome: string | null;
+  httpsGrade: string | null;
+  lastSeenUpAt: string | null;
+}
+interface Page {
+  items: Item[];
+  total: number;
+  nextCursor: string | null;
+}
+
+describe("API contract", () => {
+  let db: Db;
+  let dispose: () => Promise<void>;
+  let filled: Filled;
+  let api: TestApi;
+  let doc: Json;
+  const clock = new ManualClock();
+
+  beforeAll(async () => {
+    ({ db, dispose } = await testBackends()[0]!.open());
+    filled = await fillStore(db, { servers: 300, days: 10 });
+    clock.set(filled.now);
+    api = await startTestApi(db, clock);
+    doc = (await request(`${api.url}/api/openapi.json`)).json<Json>();
+  });
+  afterAll(async () => {
+    await api?.close();
+    await dispose?.();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    request(`${api.url}${path}`, { headers });
+
+  /** One concrete request per documented operation (path params filled with real values). */
+  function examples(): [string, string][] {
+    return [
+      ["/api/v1/summary", "/api/v1/summary"],
+      ["/api/v1/servers", "/api/v1/servers?limit=20"],
+      ["/api/v1/servers/{domain}", `/api/v1/servers/${filled.sample}`],
+      ["/api/v1/servers/{domain}/history", `/api/v1/servers/${filled.sample}/history?from=2026-02-01`],
+      ["/api/v1/timeseries", "/api/v1/timeseries?metric=active_month&by=country&step=week&top=5"],
+      ["/api/v1/breakdowns/software", "/api/v1/breakdowns/software"],
+      ["/api/v1/breakdowns/versions", "/api/v1/breakdowns/versions?software=mastodon"],
+      ["/api/v1/breakdowns/countries", "/api/v1/breakdowns/countries"],
+      ["/api/v1/breakdowns/networks", "/api/v1/breakdowns/networks?limit=10"],
+      ["/api/v1/breakdowns/https", "/api/v1/breakdowns/https"],
+      ["/api/v1/breakdowns/concentration", "/api/v1/breakdowns/concentration"],
+      ["/api/v1/releases", "/api/v1/releases?software=mastodon"],
+      ["/api/v1/releases/{software}/{version}/adoption", "/api/v1/releases/mastodon/v4.2.10/adoption"],
+      ["/api/v1/advisories", "/api/v1/advisories"],
+      ["/api/v1/patch-adoption", "/api/v1/patch-adoption?software=mastodon"],
+      ["/api/v1/hashtags", "/api/v1/hashtags?limit=3"],
+      ["/api/v1/hashtags/{tag}", "/api/v1/hashtags/Rust"],
+      ["/api/v1/activity", "/api/v1/activity?step=hour"],
+      ["/api/v1/changes", "/api/v1/changes"],
+      ["/healthz", "/healthz"],
+    ];
+  }
+
+  it("serves an OpenAPI 3.1 document covering every route, with components for every body", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    const paths = Object.keys(doc.paths as Json);
+    const jsonOps = paths.filter((p) => p.startsWith("/api/v1/"));
+    expect(jsonOps.length).toBe(19);
+    for (const [path] of examples()) expect(paths).toContain(path);
+    for (const p of jsonOps) {
+      const op = (doc.paths as Record<string, { get: Json }>)[p]!.get;
+      expect(op.operationId, p).toBeTruthy();
+      expect((op.responses as Json)["400"], p).toBeTruthy();
+      expect((op.responses as Json)["429"], p).toBeTruthy();
+      for (const param of op.parameters as { name: string; in: string; schema: Json }[]) {
+        expect(param.schema, `${p} ${param.name}`).toBeTruthy();
+      }
+    }
+  });
+
+  it("answers every endpoint with a body the document describes", async () => {
+    for (const [path, url] of examples()) {
+      const r = await get(url);
+      expect(r.status, `${url}: ${r.text.slice(0, 300)}`).toBe(200);
+      expect(invalidity(validatorFor(doc, path), r.json()), url).toBe(null);
+    }
+  });
+
+  it("the validators are strict: a wrong body fails them", async () => {
+    const v = validatorFor(doc, "/api/v1/summary");
+    const good = (await get("/api/v1/summary")).json<Json>();
+    expect(invalidity(v, good)).toBe(null);
+    expect(invalidity(v, { ...good, posts: "12" })).not.toBe(null);
+    expect(invalidity(v, { ...good, extra: 1 })).not.toBe(null);
+    expect(invalidity(v, { ...good, asOf: "yesterday" })).not.toBe(null);
+  });
+
+  it("reports realistic totals with the carry-forward rule", async () => {
+    const s = (await get("/api/v1/summary")).json<{
+      source: string;
+      servers: { total: number; fresh: number; carriedForward: number; bySoftware: { servers: number }[] };
+      users: { total: number };
+      lastCrawlAt: string;
+    }>();
+    expect(s.source).toBe("hourly_rollup");
+    expect(s.servers.total).toBeGreaterThan(200);
+    expect(s.servers.fresh + s.servers.carriedForward).toBe(s.servers.total);
+    expect(s.servers.carriedForward).toBeGreaterThan(0);
+    expect(s.servers.bySoftware.reduce((a, b) => a + b.servers, 0)).toBe(s.servers.total);
+    expect(s.users.total).toBeGreaterThan(1000);
+    expect(Date.parse(s.lastCrawlAt)).toBeLessThanOrEqual(filled.now.getTime());
+  });
+
+  async function walk(query: string, limit = 37): Promise<{ items: Item[]; total: number }> {
+    const items: Item[] = [];
+    let cursor: string | null = null;
+    let total = -1;
+    for (let i = 0; i < 100; i++) {
+      const page: Page = (
+        await get(`/api/v1/servers?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`)
+      ).json();
+      total = page.total;
+      items.push(...page.items);
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    return { items, total };
+  }
+
+  it("pages through every listable server exactly once, in order, never a deny-listed one", async () => {
+    const orders: [string, (i: Item) => string | number | null, number][] = [
+      ["sort=users", (i) => i.users.total, -1],
+      ["sort=domain", (i) => i.domain, 1],
+      ["sort=last_seen&order=asc", (i) => i.lastSeenUpAt, 1],
+    ];
+    for (const [query, key, dir] of orders) {
+      const { items, total } = await walk(query);
+      const domains = items.map((i) => i.domain);
+      expect(new Set(domains).size, query).toBe(domains.length);
+      expect(domains.length, query).toBe(total);
+      // every server but the deny-listed ones: the timeline population plus the onion name
+      expect(total, query).toBe(filled.timeline.servers.length + 1 - 3);
+      for (const d of [...filled.softDenied, ...filled.hardDenied]) expect(domains).not.toContain(d);
+      expect(domains).toContain(filled.onion);
+      const values = items.map(key).filter((v): v is NonNullable<typeof v> => v !== null);
+      const sorted = [...values].sort((a, b) => (a < b ? -dir : a > b ? dir : 0));
+      expect(values, query).toEqual(sorted);
+      // unknown values come last
+      const firstNull = items.findIndex((i) => key(i) === null);
+      if (firstNull >= 0)
+        expect(
+          items.slice(firstNull).every((i) => key(i) === null),
+          query,
+        ).toBe(true);
+    }
+  });
+
+  it("filters by every documented filter, and the total counts what matches", async () => {
+    const all = (await walk("sort=domain", 200)).items;
+    const cases: [string, (i: Item) => boolean][] = [
+      ["software=mastodon", (i) => i.software?.name === "mastodon"],
+      ["fork=glitch-soc", (i) => i.software?.fork === "glitch-soc"],
+      ["fork=none", (i) => i.software !== null && i.software.fork === null],
+      ["version=4.2", (i) => /^4\.2\./.test(i.software?.version ?? "")],
+      ["country=de", (i) => i.country === "DE"],
+      ["country=unknown", (i) => i.country === null],
+      ["network=hetzner", (i) => i.network.provider === "Hetzner"],
+      ["network=AS16509", (i) => i.network.asn === 16509],
+      ["registrations=closed", (i) => i.registrations.open === false],
+      [
+        "registrations=approval",
+        (i) => i.registrations.open === true && i.registrations.approvalRequired === true,
+      ],
+      ["patch_status=affected", (i) => i.patchStatus === "affected"],
+      ["outcome=ok", (i) => i.outcome === "ok"],
+      ["https_grade=A%2B", (i) => i.httpsGrade === "A+"],
+      ["q=site1", (i) => i.domain.includes("site1")],
+      [
+        "software=mastodon&country=DE&sort=users",
+        (i) => i.software?.name === "mastodon" && i.country === "DE",
+      ],
+    ];
+    for (const [query, pred] of cases) {
+      const { items, total } = await walk(query, 50);
+      const expected = all
+        .filter(pred)
+        .map((i) => i.domain)
+        .sort();
+      expect(expected.length, `${query} should match something`).toBeGreaterThan(0);
+      expect(items.map((i) => i.domain).sort(), query).toEqual(expected);
+      expect(total, query).toBe(expected.length);
+    }
+  });
+
+  it("never shows a deny-listed server one by one", async () => {
+    for (const d of [...filled.softDenied, ...filled.hardDenied]) {
+      expect((await get(`/api/v1/servers/${d}`)).status).toBe(404);
+      expect((await get(`/api/v1/servers/${d}/history`)).status).toBe(404);
+      expect((await get(`/api/v1/activity?origin=${d}`)).status).toBe(404);
+      expect((await get(`/api/v1/servers?q=${d}`)).json<Page>().total).toBe(0);
+      for (const p of ["/api/v1/changes?limit=200", "/feed.atom"])
+        expect((await get(p)).text).not.toContain(d);
+    }
+  });
+
+  it("sends ETag and Cache-Control, and 304 for a matching If-None-Match", async () => {
+    const first = await get("/api/v1/servers?software=mastodon&limit=5");
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^W\/"/);
+    expect(first.headers["cache-control"]).toBe("public, max-age=60");
+    const again = await get("/api/v1/servers?software=mastodon&limit=5", { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    expect(again.raw.length).toBe(0);
+    expect(
+      (await get("/api/v1/servers?software=mastodon&limit=5", { "if-none-match": 'W/"other"' })).status,
+    ).toBe(200);
+    for (const p of ["/api/openapi.json", "/feed.atom"]) {
+      const r = await get(p);
+      expect(r.headers.etag, p).toBeTruthy();
+      expect((await get(p, { "if-none-match": r.headers.etag as string })).status, p).toBe(304);
+    }
+  });
+
+  it("compresses with brotli and gzip, and the decoded bodies are identical", async () => {
+    const path = "/api/v1/servers?limit=50";
+    const plain = await get(path);
+    const br = await get(path, { "accept-encoding": "gzip, deflate, br" });
+    const gz = await get(path, { "accept-encoding": "gzip" });
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(br.headers["content-encoding"]).toBe("br");
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    expect(br.raw.length).toBeLessThan(plain.raw.length / 3);
+    expect(br.text).toBe(plain.text);
+    expect(gz.text).toBe(plain.text);
+    expect(br.headers.vary).toContain("accept-encoding");
+    const doc2 = await get("/api/openapi.json", { "accept-encoding": "br" });
+    expect(doc2.headers["content-encoding"]).toBe("br");
+    expect(JSON.parse(doc2.text)).toEqual(doc);
+  });
+
+  it("allows cross-origin GETs", async () => {
+    const r = await get("/api/v1/summary", { origin: "https://dashboard.example" });
+    expect(r.headers["access-control-allow-origin"]).toBe("*");
+    const pre = await request(`${api.url}/api/v1/summary`, {
+      method: "OPTIONS",
+      headers: { origin: "https://x.example", "access-control-request-method": "GET" },
+    });
+    expect(pre.status).toBe(204);
+    expect(String(pre.headers["access-control-allow-methods"]).replace(/\s/g, "")).toBe("GET,HEAD,OPTIONS");
+  });
+
+  it("has only GET, HEAD and OPTIONS routes, answers 405 to writes and changes nothing", async () => {
+    const table = api.api.app.printRoutes({ commonPrefix: false });
+    const methods = new Set([...table.matchAll(/\(([A-Z, ]+)\)/g)].flatMap((m) => m[1]!.split(/,\s*/)));
+    expect([...methods].sort()).toEqual(["GET", "HEAD", "OPTIONS"]);
+    const before = await db.query<{ n: number }>(
+      "SELECT (SELECT count(*) FROM servers) + (SELECT count(*) FROM changes) AS n",
+    );
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      for (const path of [
+        "/api/v1/servers",
+        `/api/v1/servers/${filled.sample}`,
+        "/api/v1/changes",
+        "/dumps/",
+      ]) {
+        const r = await request(`${api.url}${path}`, { method });
+        expect(r.status, `${method} ${path}`).toBe(405);
+        expect(r.headers.allow).toBe("GET, HEAD, OPTIONS");
+      }
+    }
+    const after = await db.query<{ n: number }>(
+      "SELECT (SELECT count(*) FROM servers) + (SELECT count(*) FROM changes) AS n",
+    );
+    expect(Number(after[0]!.n)).toBe(Number(before[0]!.n));
+    const head = await request(`${api.url}/api/v1/summary`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.raw.length).toBe(0);
+  });
+
+  it("rate-limits each client with 429 and Retry-After", async () => {
+    const limited = await startTestApi(db, clock, { rateLimitPerMinute: 5 });
+    try {
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 7; i++) {
+        last = await request(`${limited.url}/api/v1/summary`);
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      expect(Number(last!.headers["retry-after"])).toBeGreaterThan(0);
+      expect(last!.json<Json>()).toMatchObject({ status: 429, code: "rate_limited" });
+      expect(invalidity(validatorFor(doc, "/api/v1/summary", "429"), last!.json())).toBe(null);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("/healthz answers 503 with a described body when the store is down; /metrics says so too", async () => {
+    const down: Db = {
+      kind: "pglite",
+      query: () => Promise.reject(new Error("connection refused (secret detail)")),
+      exec: () => Promise.reject(new Error("down")),
+      transaction: () => Promise.reject(new Error("down")),
+      close: async () => {},
+    };
+    const broken = await startTestApi(down, clock);
+    try {
+      const h = await request(`${broken.url}/healthz`);
+      expect(h.status).toBe(503);
+      expect(invalidity(validatorFor(doc, "/healthz", "503"), h.json())).toBe(null);
+      expect(h.text).not.toContain("secret");
+      const s = await request(`${broken.url}/api/v1/summary`);
+      expect(s.status).toBe(500);
+      expect(s.json<Json>()).toEqual({ status: 500, code: "internal", message: expect.any(String) });
+      expect(s.text).not.toContain("secret");
+      expect((await request(`${broken.url}/metrics`)).text).toContain("fedimon_store_up 0");
+    } finally {
+      await broken.close();
+    }
+    const ok = (await get("/healthz")).json<{ status: string; lastCrawlAgeSecs: number }>();
+    expect(ok.status).toBe("ok");
+    expect(ok.lastCrawlAgeSecs).toBeGreaterThan(0);
+  });
+
+  it("/metrics exposes polls by outcome, the frontier, stream rates and API latency histograms", async () => {
+    await get("/api/v1/summary");
+    const r = await get("/metrics");
+    expect(r.headers["content-type"]).toContain("text/plain; version=0.0.4");
+    const text = r.text;
+    expect(text).toMatch(/^fedimon_polls_last_hour\{outcome="ok"\} \d+$/m);
+    expect(text).toMatch(/^fedimon_frontier_due \d+$/m);
+    expect(text).toMatch(/^fedimon_servers_known\{overlay="clearnet"\} \d+$/m);
+    expect(text).toMatch(/^fedimon_stream_posts_per_minute [\d.]+$/m);
+    expect(text).toMatch(
+      /^fedimon_api_request_duration_seconds_bucket\{route="\/api\/v1\/summary",method="GET",le="0.005"\} \d+$/m,
+    );
+    expect(text).toMatch(
+      /^fedimon_api_requests_total\{route="\/api\/v1\/summary",method="GET",status="200"\} \d+$/m,
+    );
+    expect(text).toContain("fedimon_store_up 1");
+  });
+
+  it("serves a self-contained docs page", async () => {
+    const page = await get("/api/docs");
+    expect(page.headers["content-type"]).toContain("text/html");
+    expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
+    const js = await get("/api/docs.js");
+    for (const text of [page.text, js.text]) expect(text).not.toMatch(/(src|href)="https?:/);
+    expect(js.text).toContain("/api/openapi.json");
+    expect(js.text).not.toContain("innerHTML");
+  });
+});
