@@ -71,8 +71,12 @@ describe("createResolver against the simulated DNS server", () => {
 
   it("does not wait for a dropped AAAA once A has answered", async () => {
     const t0 = performance.now();
-    expect(await make().resolve("noaaaa.test")).toEqual({ ok: true, addresses: ["127.0.0.5"] });
-    expect(performance.now() - t0).toBeLessThan(140); // well under the 150 ms DNS timeout
+    // A long DNS timeout, so that "did not wait for it" holds with room on a loaded machine.
+    expect(await make({ timeoutMillis: 3_000 }).resolve("noaaaa.test")).toEqual({
+      ok: true,
+      addresses: ["127.0.0.5"],
+    });
+    expect(performance.now() - t0).toBeLessThan(1_500); // well under the 3 s DNS timeout
   });
 
   it("caches answers for their TTL clamped to [min, max], and shares concurrent lookups", async () => {

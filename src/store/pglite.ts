@@ -27,11 +27,20 @@ class PgliteDb implements Db {
 }
 
 /**
+ * Write-ahead log bounds for the embedded store. PostgreSQL's defaults (up to 1 GB of WAL kept
+ * between checkpoints) suit a server's disk; in a single data folder beside the program they
+ * doubled its size on disk (docs/stats.md, "Storage"). Checkpoints come more often instead.
+ */
+const EMBEDDED_SETTINGS = ["max_wal_size=128MB", "min_wal_size=32MB"];
+
+/**
  * Opens the embedded store in `dataDir` (created if missing), or in memory when `dataDir` is
  * `memory://` (tests).
  */
 export async function openPglite(dataDir: string): Promise<Db> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir);
+  const pg = await PGlite.create(dataDir, {
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ["-c", s])],
+  });
   return new PgliteDb(pg, pg);
 }
