@@ -20,7 +20,14 @@ const { values, positionals } = parseArgs({
   options: { size: { type: "string", default: "full" } },
 });
 const size = values.size === "small" ? "small" : "full";
-const names = positionals.length ? positionals : [...BENCHMARKS];
+// A benchmark's own flags (`--keep DIR`, `--servers N`) are unknown here: their values arrive as
+// positionals, so a word right after a flag is a value, not a benchmark name.
+const argv = process.argv.slice(2);
+const flagValues = new Set(
+  argv.filter((a, i) => i > 0 && argv[i - 1]!.startsWith("--") && !a.startsWith("--")),
+);
+const named = positionals.filter((p) => !flagValues.has(p) || (BENCHMARKS as readonly string[]).includes(p));
+const names = named.length ? named : [...BENCHMARKS];
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 

@@ -9,6 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postWeeklySummary, composeWeeklySummary, weekStart, MAX_STATUS_CHARS } from "../src/api/feed/bot.js";
 import { detectChanges } from "../src/api/feed/detect.js";
 import { createHttpStatusPoster } from "../src/api/feed/poster.js";
+
+/** The network rules of every test: loopback only. */
+const LOOPBACK_ONLY = {
+  allowNetworks: [],
+  onlyNetworks: ["127.0.0.0/8", "::1/128"],
+  dnsServer: null,
+  contact: null,
+};
 import { startApiJobs } from "../src/api/jobs.js";
 import { ManualClock } from "../src/core/clock.js";
 import { MemoryLogger } from "../src/core/log.js";
@@ -230,7 +238,7 @@ describe("change feed and weekly bot post", () => {
 
   it("posts the weekly summary once a week to the fake Mastodon, retrying after a failure", async () => {
     const bot = { serverUrl: mastodon.url, accessToken: "test-token", publicUrl: "https://fedimon.example" };
-    const poster = createHttpStatusPoster({ timeoutMillis: 5_000 });
+    const poster = createHttpStatusPoster({ config: LOOPBACK_ONLY, timeoutMillis: 5_000 });
     const first = await postWeeklySummary({ db, now: filled.now, bot, poster });
     expect(first.posted).toBe(true);
     expect(mastodon.seen).toHaveLength(1);
@@ -265,6 +273,27 @@ describe("change feed and weekly bot post", () => {
     expect(mastodon.seen.map((r) => String(r.headers.authorization)).join()).not.toContain("undefined");
   });
 
+  it("posts only where the network rules allow: loopback is refused without --only-networks", async () => {
+    const before = mastodon.seen.length;
+    const strict = createHttpStatusPoster({
+      config: { ...LOOPBACK_ONLY, onlyNetworks: [], allowNetworks: [] },
+      timeoutMillis: 5_000,
+    });
+    const req = {
+      serverUrl: mastodon.url,
+      accessToken: "secret-token",
+      idempotencyKey: "refusal-test",
+      status: { status: "x", visibility: "unlisted" as const, language: "en" },
+    };
+    const err = await strict.post(req).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/refused/);
+    expect(err?.message).not.toContain("secret-token");
+    expect(mastodon.seen.length).toBe(before);
+  });
+
   it("the jobs post on the configured weekday, once, and log failures instead of dying", async () => {
     const later = new Date(filled.now.getTime() + 14 * DAY);
     const jobClock = new ManualClock(later);
@@ -274,7 +303,13 @@ describe("change feed and weekly bot post", () => {
       clock: jobClock,
       logger,
       tickMillis: 3_600_000,
-      bot: { serverUrl: mastodon.url, accessToken: "t", weekday: later.getUTCDay(), hourUtc: 0 },
+      bot: {
+        serverUrl: mastodon.url,
+        accessToken: "t",
+        weekday: later.getUTCDay(),
+        hourUtc: 0,
+        poster: createHttpStatusPoster({ config: LOOPBACK_ONLY, timeoutMillis: 5_000 }),
+      },
     });
     await jobs.tick();
     await jobs.tick();

@@ -33,7 +33,7 @@ export interface ServeOptions {
   /** Extra job settings (thresholds, intervals, dump hour and retention). */
   jobOptions?: Pick<ApiJobsOptions, "tickMillis" | "patchStatusEveryMillis" | "detectEveryMillis" | "detect">;
   /** The weekly Mastodon post (`--mastodon-url`, `FEDIMON_MASTODON_TOKEN`); none: never posts. */
-  bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster?: StatusPoster }) | null;
+  bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster: StatusPoster }) | null;
   /** Stops the server when aborted. `runServeCommand` without it stops on SIGINT/SIGTERM. */
   signal?: AbortSignal;
 }

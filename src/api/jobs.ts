@@ -24,7 +24,7 @@ export interface ApiJobsOptions {
   /** Where daily dump sets go; none: no dumps. */
   dumps?: ({ dir: string } & DailyDumpOptions) | null;
   /** The weekly Mastodon post; none: no post. */
-  bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster?: StatusPoster }) | null;
+  bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster: StatusPoster }) | null;
 }
 
 /** Running jobs. */
@@ -77,7 +77,7 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
     const bot = o.bot;
     if (bot && now.getUTCDay() === (bot.weekday ?? 1) && now.getUTCHours() >= (bot.hourUtc ?? 12)) {
       await run("weekly-post", () =>
-        postWeeklySummary({ db: o.db, now, bot, ...(bot.poster ? { poster: bot.poster } : {}), logger: log }),
+        postWeeklySummary({ db: o.db, now, bot, poster: bot.poster, logger: log }),
       );
     }
   };

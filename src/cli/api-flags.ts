@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import type { ApiOptions } from "../api/index.js";
 import type { BotOptions } from "../api/feed/bot.js";
+import { createHttpStatusPoster, type StatusPoster } from "../api/feed/poster.js";
+import type { Config } from "../config/index.js";
 
 /** The API flags shared by `serve` and `run`. */
 export interface ApiFlags {
@@ -41,13 +43,25 @@ export function apiOptionsFromFlags(flags: ApiFlags): ApiOptions {
   };
 }
 
-/** The weekly bot, when `--mastodon-url` and `FEDIMON_MASTODON_TOKEN` are both given; else null. */
-export function botFromFlags(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): BotOptions | null {
+/**
+ * The weekly bot, when `--mastodon-url` and `FEDIMON_MASTODON_TOKEN` are both given; else null. It
+ * posts through `config`'s network rules (`--dns-server`, `--allow-networks`, `--only-networks`).
+ */
+export function botFromFlags(
+  flags: ApiFlags,
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): (BotOptions & { poster: StatusPoster }) | null {
   if (!flags.mastodonUrl) return null;
   const token = env.FEDIMON_MASTODON_TOKEN?.trim();
   if (!token) throw new Error("--mastodon-url needs the bot's access token in FEDIMON_MASTODON_TOKEN");
   const url = new URL(flags.mastodonUrl);
   if (url.protocol !== "https:" && url.protocol !== "http:")
     throw new Error("--mastodon-url: an http(s) URL");
-  return { serverUrl: url.origin, accessToken: token, publicUrl: flags.publicUrl ?? null };
+  return {
+    serverUrl: url.origin,
+    accessToken: token,
+    publicUrl: flags.publicUrl ?? null,
+    poster: createHttpStatusPoster({ config }),
+  };
 }

@@ -13,7 +13,6 @@ import type { StoredChange } from "../../store/api-changes.js";
 import type { Db } from "../../store/db.js";
 import { breakdown } from "../../store/stats-rollups.js";
 import type { StatusPoster } from "./poster.js";
-import { createHttpStatusPoster } from "./poster.js";
 
 /**
  * The weekly summary posted to Mastodon as a bot account: the one write fedimon ever makes to a
@@ -142,7 +141,8 @@ export async function postWeeklySummary(deps: {
   db: Db;
   now: Date;
   bot: BotOptions;
-  poster?: StatusPoster;
+  /** How to post (`createHttpStatusPoster({ config })`: through net/'s address rules). */
+  poster: StatusPoster;
   logger?: Logger;
 }): Promise<PostResult> {
   const { db, now, bot } = deps;
@@ -169,8 +169,7 @@ export async function postWeeklySummary(deps: {
   }
   try {
     const text = await composeWeeklySummary(db, now, { publicUrl: bot.publicUrl ?? null });
-    const poster = deps.poster ?? createHttpStatusPoster();
-    const status = await poster.post({
+    const status = await deps.poster.post({
       serverUrl: bot.serverUrl,
       accessToken: bot.accessToken,
       idempotencyKey: `fedimon-weekly-${week}`,

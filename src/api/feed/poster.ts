@@ -1,10 +1,15 @@
-import { FEDIMON_VERSION, PROJECT_URL } from "../../core/version.js";
+import { isIP } from "node:net";
+import { Agent, fetch, type Response } from "undici";
+import type { Config } from "../../config/index.js";
+import { createAddressGuard, createGuardedLookup, createResolver, userAgent } from "../../net/index.js";
 
 /**
  * Posting a status to the operator's own Mastodon account (`POST /api/v1/statuses`). The network
- * layer (`net/`) is GET/HEAD-only by design, since fedimon never writes to the servers it
- * monitors; this one authenticated write to the operator's configured server is the single
- * exception, kept here, behind an interface so tests use a loopback fake.
+ * layer's fetcher (`net/`) is GET/HEAD-only by design, since fedimon never writes to the servers
+ * it monitors; this one authenticated write to the operator's configured server is the single
+ * exception, kept here, behind an interface so tests use a loopback fake. It still goes through
+ * net/'s resolver and address guard: `--dns-server`, `--allow-networks` and `--only-networks`
+ * apply to it as to every other request, so a bot URL naming a private address is refused.
  */
 
 /** The status to post (Mastodon's form fields). */
@@ -63,28 +68,49 @@ async function readCapped(res: Response, max: number): Promise<string> {
 /**
  * The real poster: one HTTPS request with the token as a Bearer header, a timeout, no redirects
  * (a redirect would carry the token elsewhere), and a capped answer. Errors never contain the token.
+ * Connections are made only to addresses `config`'s network rules allow (checked at connect time).
  */
-export function createHttpStatusPoster(opts: { timeoutMillis?: number } = {}): StatusPoster {
+export function createHttpStatusPoster(opts: {
+  config: Pick<Config, "allowNetworks" | "onlyNetworks" | "dnsServer" | "contact">;
+  timeoutMillis?: number;
+}): StatusPoster {
+  const timeout = opts.timeoutMillis ?? 15_000;
+  const guard = createAddressGuard(opts.config);
+  const resolver = createResolver(opts.config.dnsServer ? { dnsServer: opts.config.dnsServer } : {});
+  const dispatcher = new Agent({
+    connect: { lookup: createGuardedLookup(opts.config, resolver, guard), timeout },
+    // One post a week: nothing to keep alive.
+    pipelining: 0,
+  });
   return {
     async post(req) {
       const url = statusesUrl(req.serverUrl);
+      // Node skips `lookup` for IP literals: check those here.
+      const literal = url.hostname.replace(/^\[|\]$/g, "");
+      const verdict = isIP(literal) ? guard.check(literal) : { allowed: true as const };
+      if (!verdict.allowed) throw new Error(`posting to ${url.origin} refused: ${verdict.reason}`);
       let res: Response;
       try {
         res = await fetch(url, {
           method: "POST",
           redirect: "error",
-          signal: AbortSignal.timeout(opts.timeoutMillis ?? 15_000),
+          dispatcher,
+          signal: AbortSignal.timeout(timeout),
           headers: {
             authorization: `Bearer ${req.accessToken}`,
             "content-type": "application/json",
             accept: "application/json",
             "idempotency-key": req.idempotencyKey,
-            "user-agent": `fedimon/${FEDIMON_VERSION} (+${PROJECT_URL})`,
+            "user-agent": userAgent(opts.config),
           },
           body: JSON.stringify(req.status),
         });
       } catch (err) {
-        throw new Error(`posting to ${url.origin} failed: ${(err as Error).message}`);
+        const cause = (err as Error & { cause?: Error }).cause;
+        const detail = cause?.message
+          ? `${(err as Error).message}: ${cause.message}`
+          : (err as Error).message;
+        throw new Error(`posting to ${url.origin} failed: ${detail}`);
       }
       const text = await readCapped(res, MAX_ANSWER_BYTES);
       if (res.status < 200 || res.status >= 300) {

@@ -54,7 +54,7 @@ export function runCommand(): Command {
             db: app.db,
             signal,
             api: apiOptionsFromFlags(flags),
-            bot: botFromFlags(flags),
+            bot: botFromFlags(flags, config),
           });
           stops.push(() => api.close());
           console.error(`fedimon: API and dashboard on ${api.url}`);

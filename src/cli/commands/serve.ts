@@ -16,7 +16,7 @@ export function serveCommand(): Command {
       config,
       logger: createLogger(config.logLevel),
       api: apiOptionsFromFlags(flags),
-      bot: botFromFlags(flags),
+      bot: botFromFlags(flags, config),
     });
   });
   return cmd;
