@@ -122,8 +122,23 @@ describe("Semaphore and TokenBucket", () => {
     expect(b.take()).toBe(0);
     expect(b.take()).toBe(0);
     expect(b.take()).toBe(10);
-    now = 10;
-    expect(b.take()).toBe(0);
+    now = 10; // the third waited its 10 ms and went on; the fourth waits for its own token
+    expect(b.take()).toBe(10);
+    now = 25;
+    expect(b.take()).toBe(5);
+  });
+  it("charges every use, so late timers never let more than the rate through", () => {
+    let now = 0;
+    const b = new TokenBucket(2_000, 2_000, () => now);
+    let used = 0;
+    while (now < 10_000) {
+      const wait = b.take();
+      used++;
+      // A timer that fires late (1 ms at least, often more on a busy machine).
+      if (wait > 0) now += Math.max(1, wait) + (used % 3);
+    }
+    expect(used).toBeLessThanOrEqual(2_000 + 2_000 * (now / 1000) + 1);
+    expect(used).toBeGreaterThan(2_000 * (now / 1000) * 0.5);
   });
 });
 

@@ -44,8 +44,10 @@ export class Semaphore {
 }
 
 /**
- * A token bucket: at most `ratePerSec` on average, bursts of `burst`. `take()` returns 0 when a
- * token was available, else the milliseconds to wait before trying again.
+ * A token bucket: at most `ratePerSec` on average, bursts of `burst`. `take()` always takes a token,
+ * borrowing it when none is left, and returns the milliseconds to wait before using it (0 when one
+ * was there). Callers wait that long and go on: every use is charged, so over any stretch of time
+ * no more than `burst + ratePerSec × seconds` are used, however late the timers fire.
  */
 export class TokenBucket {
   #tokens: number;
@@ -60,12 +62,8 @@ export class TokenBucket {
   }
   take(): number {
     const t = this.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((t - this.#last) * this.ratePerSec) / 1000);
+    this.#tokens = Math.min(this.burst, this.#tokens + ((t - this.#last) * this.ratePerSec) / 1000) - 1;
     this.#last = t;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.#tokens) * 1000) / this.ratePerSec);
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens * 1000) / this.ratePerSec);
   }
 }
