@@ -6,6 +6,7 @@
  */
 import http from "node:http";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { expect } from "vitest";
 import { z } from "zod";
 import { createApiApp, type ApiApp } from "../src/api/app.js";
 import type { ApiOptions } from "../src/api/options.js";
@@ -126,4 +127,26 @@ export function invalidity(v: z.ZodType, body: unknown): string | null {
         .slice(0, 5)
         .map((i) => `${i.path.join(".")}: ${i.message}`)
         .join("; ");
+}
+
+/**
+ * Each filtered walk of `/api/v1/servers` (`walk(query, limit)` follows the cursor to the end) is
+ * exactly the part of the whole list `all` its predicate picks, and its `total` says so.
+ */
+export async function expectFilteredWalks<T extends { domain: string }>(
+  walk: (query: string, limit: number) => Promise<{ items: T[]; total: number }>,
+  all: readonly T[],
+  cases: readonly (readonly [string, (item: T) => boolean])[],
+  limit: number,
+): Promise<void> {
+  for (const [query, pred] of cases) {
+    const { items, total } = await walk(query, limit);
+    const expected = all
+      .filter(pred)
+      .map((i) => i.domain)
+      .sort();
+    expect(expected.length, `${query} should match something`).toBeGreaterThan(0);
+    expect(items.map((i) => i.domain).sort(), query).toEqual(expected);
+    expect(total, query).toBe(expected.length);
+  }
 }
