@@ -64,10 +64,21 @@ export function adoptionCurve(
 }
 
 /**
+ * Days of slack between a release's publication and the first day of history for its crossing to
+ * count as seen (a release published late in the day is first counted in the next day's history).
+ */
+const FIRST_DAY_SLACK = 1;
+
+/**
  * Whole days from the release's publication day to the first day of history on which at least
- * `share` of the branch ran it or later (0: the same day); null when that has not happened yet.
+ * `share` of the branch ran it or later (0: the same day); null when that has not happened yet,
+ * and null when it had already happened before the history begins (a store started after the
+ * release: the crossing was not seen, so no duration is claimed).
  */
 export function daysToShare(curve: readonly CurvePoint[], publishedAt: Date, share: number): number | null {
-  const hit = curve.find((p) => p.share >= share);
-  return hit ? daysBetween(dayOf(publishedAt), hit.day) : null;
+  const index = curve.findIndex((p) => p.share >= share);
+  if (index < 0) return null;
+  const hit = curve[index]!;
+  if (index === 0 && daysBetween(dayOf(publishedAt), hit.day) > FIRST_DAY_SLACK) return null;
+  return daysBetween(dayOf(publishedAt), hit.day);
 }

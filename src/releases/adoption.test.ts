@@ -162,4 +162,16 @@ describe("adoption curves", () => {
     expect(daysToShare(curve, published, 0.9)).toBe(4);
     expect(daysToShare(curve, published, 0.95)).toBeNull();
   });
+
+  it("claims no duration when the history begins after the share was already reached", () => {
+    // A store started on 2026-04-26: its first day already has 8 of 9 (89%) on the release.
+    const late = curve.filter((p) => p.day >= "2026-04-26");
+    expect(daysToShare(late, published, 0.5)).toBeNull();
+    // ...but below 90%, which it then sees reached on 2026-04-27.
+    expect(daysToShare(late, published, 0.9)).toBe(4);
+    // Started the day after publication (within the slack): the crossing counts as seen.
+    const nextDay = curve.filter((p) => p.day >= "2026-04-24");
+    expect(daysToShare(nextDay, published, 0.5)).toBe(1);
+    expect(daysToShare(nextDay, published, 0.9)).toBe(4);
+  });
 });

@@ -143,9 +143,14 @@ export interface ReleaseAdoption {
   publishedAt: Date;
   firstSeenAt: Date;
   curve: CurvePoint[];
-  /** Whole days from publication to 50% / 90% of the branch's servers; null when not reached yet. */
+  /**
+   * Whole days from publication to 50% / 90% of the branch's servers; null when not reached yet,
+   * or when it was reached before the history begins (`observedFrom`).
+   */
   daysTo50: number | null;
   daysTo90: number | null;
+  /** The first day of history on the curve (`YYYY-MM-DD`); null when there is none. */
+  observedFrom: string | null;
 }
 
 /**
@@ -178,5 +183,6 @@ export async function getReleaseAdoption(
     curve,
     daysTo50: daysToShare(curve, start, 0.5),
     daysTo90: daysToShare(curve, start, 0.9),
+    observedFrom: curve[0]?.day ?? null,
   };
 }

@@ -50,8 +50,11 @@ export const ReleaseAdoption = named(
     version: z.string(),
     publishedAt: DateTime,
     firstSeenAt: DateTime,
-    daysTo50: Count.nullable(),
-    daysTo90: Count.nullable(),
+    daysTo50: Count.nullable().describe(
+      "days from publication to 50% of the branch's servers; null until reached, or when reached before observedFrom",
+    ),
+    daysTo90: Count.nullable().describe("the same for 90%"),
+    observedFrom: Day.nullable().describe("the first day of history on the curve"),
     curve: z.array(z.object({ day: Day, servers: Count, adopted: Count, share: z.number().min(0).max(1) })),
   }),
 );
