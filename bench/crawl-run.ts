@@ -17,6 +17,7 @@ import { createCrawler } from "../src/crawl/index.js";
 import { createFetcher } from "../src/net/index.js";
 import type { Fetcher } from "../src/net/types.js";
 import { openDb, ServerStore } from "../src/store/index.js";
+import { PassProfile } from "./crawl-profile.js";
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +25,10 @@ const { values } = parseArgs({
     db: { type: "string" },
     concurrency: { type: "string", default: "256" },
     latency: { type: "string", default: "20,500" },
+    /** Slot count for whole-server probes (default: the crawler's). */
+    probes: { type: "string" },
+    /** Print a profile of the first pass to stderr: slot use over time, slot-seconds by outcome. */
+    profile: { type: "boolean", default: false },
   },
 });
 const servers = Number(values.servers);
@@ -59,6 +64,7 @@ const config = loadConfig(
     seeds: simInfo.seedDomain,
     onlyNetworks: "127.0.0.0/8,::1/128",
     concurrency: values.concurrency,
+    ...(values.probes ? { probeConcurrency: values.probes } : {}),
     logLevel: "warn",
   },
   {},
@@ -68,22 +74,51 @@ const clock: Clock = { now: () => new Date(Date.now() + offsetMillis) };
 const logger = createLogger("warn");
 const inner = createFetcher({ config, logger, clock });
 let requests = 0;
+const profile = values.profile ? new PassProfile(sim.pid) : null;
 const fetcher: Fetcher = {
-  request: (req) => {
+  request: async (req) => {
     requests++;
-    return inner.request(req);
+    if (!profile) return inner.request(req);
+    profile.requestStarted();
+    const r = await inner.request(req);
+    profile.requestDone(req.url, r);
+    return r;
   },
-  robotsAllowed: (url) => inner.robotsAllowed(url),
+  robotsAllowed: async (url) => {
+    if (!profile) return inner.robotsAllowed(url);
+    profile.probeStarted(url);
+    const v = await inner.robotsAllowed(url);
+    profile.robotsDone(url, v);
+    return v;
+  },
   clearCaches: () => inner.clearCaches(),
   close: () => inner.close(),
 };
 const db = await openDb(config.db);
 const store = new ServerStore(db);
+profile?.timeStore(store, [
+  "discover",
+  "existing",
+  "registrableCounts",
+  "claimDue",
+  "renewLeases",
+  "complete",
+  "countDue",
+  "releaseLeases",
+]);
 const crawler = createCrawler({ config, store, fetcher, logger, clock, workerId: "bench" });
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
+profile?.begin();
+const sampler = profile
+  ? setInterval(() => profile.sample(crawler.snapshot(), inner.stats().inFlight), 1000)
+  : null;
+const unsubscribe = crawler.on("progress", () => undefined); // keeps snapshots fresh
 const first = await crawler.runOnce();
+unsubscribe();
+if (sampler) clearInterval(sampler);
+profile?.report(first.elapsedMillis);
 const wallSecs = (performance.now() - t0) / 1000;
 const cpu1 = process.cpuUsage(cpu0);
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;

@@ -2,17 +2,25 @@
  * `npm run bench -- crawl`: a 50,000-server simulation (25% dead or faulty, latencies 20–500 ms)
  * crawled from one seed, on the embedded store and, when a PostgreSQL server answers on the local
  * socket, on PostgreSQL. Reports servers per second, CPU ms per server, peak RSS and requests per
- * healthy server in the hourly poll. `--size small` uses 2,000 servers.
+ * healthy server in the hourly poll. `--size small` uses 2,000 servers; `--servers=N` any other
+ * number. `--store=pglite|postgres` runs one store only (default both); `--probes=N` sets the probe
+ * slots (default the crawler's); `--profile` prints where the first pass spent its probe slots
+ * (bench/crawl-profile.ts) to stderr. Give values with `=`: bench/run.ts reads unknown flags loosely.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { envTrustingTestCa } from "../sim/tls/trust.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-async function runInner(servers: number, db: string | null): Promise<Record<string, unknown>> {
+async function runInner(
+  servers: number,
+  db: string | null,
+  extra: readonly string[],
+): Promise<Record<string, unknown>> {
   const args = ["scripts/loopback-only.sh", process.execPath, "--import", "tsx", "bench/crawl-run.ts"];
-  args.push("--servers", String(servers));
+  args.push("--servers", String(servers), ...extra);
   if (db) args.push("--db", db);
   const child = spawn("sh", args, {
     cwd: ROOT,
@@ -56,15 +64,31 @@ export async function run(opts: {
   size: "small" | "full";
   args: string[];
 }): Promise<Record<string, unknown>> {
-  const servers = opts.size === "small" ? 2_000 : 50_000;
+  const { values } = parseArgs({
+    args: opts.args,
+    strict: false,
+    options: {
+      servers: { type: "string" },
+      store: { type: "string" },
+      probes: { type: "string" },
+      profile: { type: "boolean" },
+    },
+  });
+  const servers =
+    typeof values.servers === "string" ? Number(values.servers) : opts.size === "small" ? 2_000 : 50_000;
+  if (!Number.isInteger(servers) || servers < 1) throw new Error(`bad --servers ${String(values.servers)}`);
+  const extra: string[] = [];
+  if (typeof values.probes === "string") extra.push("--probes", values.probes);
+  if (values.profile === true) extra.push("--profile");
   const aims = { fullPassSecs: 180, peakRssMB: 600, requestsPerHealthyServer: 4 };
-  const pglite = await runInner(servers, null);
+  const pglite = values.store === "postgres" ? null : await runInner(servers, null, extra);
   let postgres: Record<string, unknown> | null = null;
-  const pgName = freshPostgresDatabase();
+  const pgName = values.store === "pglite" ? null : freshPostgresDatabase();
   if (pgName) {
     try {
       // The namespace has no route to the host's TCP loopback; the Unix socket is shared.
-      postgres = await runInner(servers, `postgres://postgres@localhost/${pgName}?host=/var/run/postgresql`);
+      const url = `postgres://postgres@localhost/${pgName}?host=/var/run/postgresql`;
+      postgres = await runInner(servers, url, extra);
     } finally {
       dropPostgresDatabase(pgName);
     }

@@ -17,7 +17,13 @@ export function addCommonOptions(cmd: Command): Command {
     )
     .addOption(new Option("--only-networks <cidrs>", "refuse every address outside these ranges"))
     .addOption(new Option("--contact <url-or-email>", "operator contact, put in the User-Agent"))
-    .addOption(new Option("--concurrency <n>", "servers polled at once (default 256)"))
+    .addOption(new Option("--concurrency <n>", "requests in flight at once, one per host (default 256)"))
+    .addOption(
+      new Option(
+        "--probe-concurrency <n>",
+        "servers probed at once (default 2 × --concurrency, at most 4096)",
+      ),
+    )
     .addOption(new Option("--port <n>", "API and dashboard port (default 8080)"))
     .addOption(new Option("--host <addr>", "API and dashboard listen address (default 127.0.0.1)"))
     .addOption(new Option("--deny-list <file>", "deny list in the IFTAS DNI CSV format"))
@@ -45,6 +51,7 @@ export interface CommonFlags {
   onlyNetworks?: string;
   contact?: string;
   concurrency?: string;
+  probeConcurrency?: string;
   port?: string;
   host?: string;
   denyList?: string;
@@ -66,6 +73,7 @@ export function configFromFlags(flags: CommonFlags, env: NodeJS.ProcessEnv = pro
       onlyNetworks: flags.onlyNetworks,
       contact: flags.contact,
       concurrency: flags.concurrency,
+      probeConcurrency: flags.probeConcurrency,
       port: flags.port,
       host: flags.host,
       denyList: flags.denyList,

@@ -18,8 +18,15 @@ export const ConfigSchema = z.object({
   onlyNetworks: z.array(z.string()).default([]),
   /** `--contact URL_OR_EMAIL`, env `FEDIMON_CONTACT`. Goes into the User-Agent. Default the project URL. */
   contact: z.string().nullable().default(null),
-  /** `--concurrency N`, env `FEDIMON_CONCURRENCY`. Servers polled at once. Default 256. */
+  /** `--concurrency N`, env `FEDIMON_CONCURRENCY`. Requests in flight at once (one per host). Default 256. */
   concurrency: z.number().int().min(1).max(10_000).default(256),
+  /**
+   * `--probe-concurrency N`, env `FEDIMON_PROBE_CONCURRENCY`. Whole-server probes running at once. A
+   * probe spends much of its life between requests (robots.txt `Crawl-delay`, the per-host slot,
+   * DNS, writes), so there are more probes than request slots; requests in flight stay capped by
+   * `concurrency`. Default null: 2 × `concurrency`, at most 4096.
+   */
+  probeConcurrency: z.number().int().min(1).max(40_000).nullable().default(null),
   /** `--port N`, env `PORT`. The API/dashboard port. Default 8080. */
   port: z.number().int().min(0).max(65_535).default(8080),
   /** `--host ADDR`, env `FEDIMON_HOST`. The API/dashboard listen address. Default 127.0.0.1. */

@@ -6,6 +6,7 @@ describe("loadConfig", () => {
     const c = loadConfig({}, {});
     expect(c.db).toBe("./fedimon-data");
     expect(c.concurrency).toBe(256);
+    expect(c.probeConcurrency).toBeNull();
     expect(c.maxBodyBytes).toBe(16 * 1024 * 1024);
     expect(c.onlyNetworks).toEqual([]);
   });
@@ -16,6 +17,12 @@ describe("loadConfig", () => {
     expect(loadConfig({ db: "./here" }, env).db).toBe("./here");
     expect(loadConfig({}, env).concurrency).toBe(10);
     expect(loadConfig({ concurrency: "3" }, env).concurrency).toBe(3);
+  });
+
+  it("reads the probe slot count from the environment, the config file's key or a flag value", () => {
+    expect(loadConfig({}, { FEDIMON_PROBE_CONCURRENCY: "2000" }).probeConcurrency).toBe(2000);
+    expect(loadConfig({ probeConcurrency: "300" }, {}).probeConcurrency).toBe(300);
+    expect(() => loadConfig({ probeConcurrency: "0" }, {})).toThrow(/probeConcurrency/);
   });
 
   it("splits comma-separated lists", () => {

@@ -17,6 +17,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   FEDIMON_ONLY_NETWORKS: "onlyNetworks",
   FEDIMON_CONTACT: "contact",
   FEDIMON_CONCURRENCY: "concurrency",
+  FEDIMON_PROBE_CONCURRENCY: "probeConcurrency",
   PORT: "port",
   FEDIMON_HOST: "host",
   FEDIMON_DENY_LIST: "denyList",
@@ -29,6 +30,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
 const LIST_KEYS = new Set<keyof Config>(["seeds", "allowNetworks", "onlyNetworks"]);
 const NUMBER_KEYS = new Set<keyof Config>([
   "concurrency",
+  "probeConcurrency",
   "port",
   "maxBodyBytes",
   "connectTimeoutMillis",

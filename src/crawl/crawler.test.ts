@@ -202,6 +202,34 @@ for (const backend of testBackends().slice(0, 1)) {
       expect((await store.getServer("s19.example.com"))?.outcome).toBe("ok");
     });
 
+    it("runs probeConcurrency probes at once, whatever the request cap", async () => {
+      const probesAt = async (config: Parameters<typeof defaultConfig>[0]): Promise<number> => {
+        await db.exec("TRUNCATE servers, observations CASCADE");
+        // The seed lists every other server, so plenty is due at once.
+        const everyone = Array.from({ length: 79 }, (_, i) => `s${i + 1}.example.com`);
+        const fetcher = new FakeFetcher(
+          fediverse(80, (host, path) =>
+            host === "s0.example.com" && path === "/api/v1/instance/peers"
+              ? { status: 200, json: everyone }
+              : undefined,
+          ),
+          10,
+        );
+        await createCrawler({
+          config: defaultConfig({ seeds: ["s0.example.com"], ...config }),
+          store,
+          fetcher,
+          logger: nullLogger,
+          workerId: "w",
+          flushIntervalMillis: 10,
+        }).runOnce();
+        // A probe sends one request at a time and the fake has no cap: requests in flight = probes.
+        return fetcher.maxInFlight;
+      };
+      expect(await probesAt({ concurrency: 2, probeConcurrency: 6 })).toBe(6);
+      expect(await probesAt({ concurrency: 3 })).toBe(6); // default: twice the request cap
+    });
+
     it("stops gracefully: in-flight probes finish, results are written, leases released", async () => {
       const fetcher = new FakeFetcher(fediverse(200), 20);
       const crawler = createCrawler({

@@ -19,7 +19,7 @@ import type { ProgressSnapshot } from "./progress.js";
 import { ProgressCounter } from "./progress.js";
 import { ResultWriter } from "./result-writer.js";
 import { CoverageCollector, type CoverageSink } from "./coverage.js";
-import { claimSize, DueScheduler, LEASE_MILLIS } from "./scheduler.js";
+import { claimSize, DueScheduler, LEASE_MILLIS, probeSlots } from "./scheduler.js";
 
 /** What a run did, returned when it ends. */
 export interface CrawlSummary {
@@ -279,7 +279,7 @@ class CrawlerImpl implements Crawler {
       }
       return woken.promise;
     };
-    const pool = new TaskPool(o.config.concurrency, (err) =>
+    const pool = new TaskPool(probeSlots(o.config), (err) =>
       this.#log.error("task failed", { error: err instanceof Error ? err.message : String(err) }),
     );
     const flushBatch = o.flushBatchSize ?? 500;

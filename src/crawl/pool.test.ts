@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TaskPool } from "./pool.js";
-import { claimSize } from "./scheduler.js";
+import { claimSize, MAX_DEFAULT_PROBE_SLOTS, probeSlots } from "./scheduler.js";
 import { ProgressCounter } from "./progress.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
@@ -53,6 +53,16 @@ describe("claimSize", () => {
     expect(claimSize(1, 3)).toBe(0 + 1); // floor(3/4) = 0 → at least 1
     expect(claimSize(2, 2)).toBe(2);
     expect(claimSize(-1, 4)).toBe(0);
+  });
+});
+
+describe("probeSlots", () => {
+  it("is probeConcurrency when set, else twice the request cap, bounded", () => {
+    expect(probeSlots({ concurrency: 256, probeConcurrency: null })).toBe(512);
+    expect(probeSlots({ concurrency: 1, probeConcurrency: null })).toBe(2);
+    expect(probeSlots({ concurrency: 10_000, probeConcurrency: null })).toBe(MAX_DEFAULT_PROBE_SLOTS);
+    expect(probeSlots({ concurrency: 256, probeConcurrency: 100 })).toBe(100);
+    expect(probeSlots({ concurrency: 256, probeConcurrency: 9000 })).toBe(9000);
   });
 });
 

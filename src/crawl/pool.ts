@@ -11,7 +11,7 @@ export class TaskPool {
   #idleWaiters: (() => void)[] = [];
 
   /**
-   * @param limit slots (the configured concurrency, default 256)
+   * @param limit slots (the crawler's probe slots, `probeSlots(config)`: 512 by default)
    * @param onError called with anything a task throws (tasks are expected not to)
    */
   constructor(

@@ -6,6 +6,26 @@ export const LEASE_MILLIS = 5 * 60_000;
 /** Lease heartbeat period: a third of the lease, so one missed beat does not lose it. */
 export const LEASE_RENEW_MILLIS = Math.floor(LEASE_MILLIS / 3);
 
+/** The default probe slots per request slot (`probeConcurrency` unset). */
+export const PROBES_PER_REQUEST_SLOT = 2;
+/** The default probe slots are at most this many, whatever `concurrency` is (memory bound). */
+export const MAX_DEFAULT_PROBE_SLOTS = 4096;
+
+/**
+ * How many whole-server probes run at once (pool.ts's slots): `probeConcurrency` when set, else
+ * {@link PROBES_PER_REQUEST_SLOT} × `concurrency`, at most {@link MAX_DEFAULT_PROBE_SLOTS}. Pure.
+ *
+ * More probes than request slots, because a probe holds its slot for its whole life, and much of
+ * that life has no request of its own in flight: waiting for the host's slot, a robots.txt
+ * `Crawl-delay` (up to 10 s between requests), the global request slot, and its steps in between.
+ * The network layer still caps requests in flight at `concurrency` and keeps one per host.
+ */
+export function probeSlots(config: { concurrency: number; probeConcurrency: number | null }): number {
+  return (
+    config.probeConcurrency ?? Math.min(PROBES_PER_REQUEST_SLOT * config.concurrency, MAX_DEFAULT_PROBE_SLOTS)
+  );
+}
+
 /**
  * How many servers to claim now, given free slots in the pool. Pure. Claims come in batches (one
  * store round trip each) only into free slots, so nothing claimed waits in a local queue while
