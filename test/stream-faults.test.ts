@@ -5,6 +5,7 @@
  * bound and the healthy servers' statuses are all counted meanwhile. Loopback-only namespace:
  *   sh scripts/loopback-only.sh npx vitest run test/stream-faults.test.ts
  */
+import { setMaxListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStreamingSim, type StreamingSim, type StreamSiteSpec } from "../sim/streaming.js";
 import { defaultConfig } from "../src/config/index.js";
@@ -53,6 +54,8 @@ describe("stream listeners against hostile and faulty servers", () => {
   const logger = new MemoryLogger();
   const listeners = new Map<string, ServerListener>();
   const controller = new AbortController();
+  // One signal for all fifteen listeners here (the service gives each its own controller).
+  setMaxListeners(SERVERS.length * 4, controller.signal);
   let runs: Promise<void>[] = [];
   let drainedMillis = Infinity;
   let stoppedMillis = Infinity;
