@@ -23,6 +23,8 @@ const { values } = parseArgs({
   options: {
     servers: { type: "string", default: "50000" },
     db: { type: "string" },
+    /** An embedded store's data folder made beforehand (bench/crawl.ts), else a new one here. */
+    "data-dir": { type: "string" },
     concurrency: { type: "string", default: "256" },
     latency: { type: "string", default: "20,500" },
     /** Slot count for whole-server probes (default: the crawler's). */
@@ -56,7 +58,7 @@ const simInfo = await new Promise<{ dnsServer: string; seedDomain: string }>((re
   sim.once("exit", (code) => reject(new Error(`simulation exited with ${code}`)));
 });
 
-const dataDir = values.db ? null : mkdtempSync(join(tmpdir(), "fedimon-bench-"));
+const dataDir = values.db ? null : (values["data-dir"] ?? mkdtempSync(join(tmpdir(), "fedimon-bench-")));
 const config = loadConfig(
   {
     db: values.db ?? dataDir!,
@@ -108,6 +110,12 @@ profile?.timeStore(store, [
 ]);
 const crawler = createCrawler({ config, store, fetcher, logger, clock, workerId: "bench" });
 
+// Where the memory is when RSS peaks (V8 heap, buffers outside it, PGlite's WebAssembly memory).
+let memoryAtPeak: NodeJS.MemoryUsage = process.memoryUsage();
+const memorySampler = setInterval(() => {
+  const m = process.memoryUsage();
+  if (m.rss > memoryAtPeak.rss) memoryAtPeak = m;
+}, 500);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 profile?.begin();
@@ -122,6 +130,8 @@ profile?.report(first.elapsedMillis);
 const wallSecs = (performance.now() - t0) / 1000;
 const cpu1 = process.cpuUsage(cpu0);
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+clearInterval(memorySampler);
+const mib = (b: number): number => Math.round(b / 2 ** 20);
 
 // The hourly poll: an hour and a quarter later every healthy server is due again (hourly ± 10%),
 // robots.txt is still cached (24 h) and peers were fetched less than a day ago.
@@ -148,6 +158,13 @@ console.log(
     serversPerSec: Number((first.polled / wallSecs).toFixed(1)),
     cpuMillisPerServer: Number((cpuMillis / Math.max(1, first.polled)).toFixed(2)),
     peakRssMB: Math.round(peakRssBytes / 2 ** 20),
+    memoryAtPeakMB: {
+      rss: mib(memoryAtPeak.rss),
+      heapUsed: mib(memoryAtPeak.heapUsed),
+      heapTotal: mib(memoryAtPeak.heapTotal),
+      external: mib(memoryAtPeak.external),
+      arrayBuffers: mib(memoryAtPeak.arrayBuffers),
+    },
     requestsFirstPass: first.requests,
     hourlyPoll: {
       polled: second.polled,
