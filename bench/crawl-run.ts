@@ -58,7 +58,9 @@ const simInfo = await new Promise<{ dnsServer: string; seedDomain: string }>((re
   sim.once("exit", (code) => reject(new Error(`simulation exited with ${code}`)));
 });
 
-const dataDir = values.db ? null : (values["data-dir"] ?? mkdtempSync(join(tmpdir(), "fedimon-bench-")));
+// A folder made here is removed here; one handed in belongs to the caller.
+const ownDataDir = values.db || values["data-dir"] ? null : mkdtempSync(join(tmpdir(), "fedimon-bench-"));
+const dataDir = values.db ? null : (values["data-dir"] ?? ownDataDir);
 const config = loadConfig(
   {
     db: values.db ?? dataDir!,
@@ -143,7 +145,7 @@ const secondRequests = requests;
 await fetcher.close();
 await db.close();
 sim.kill("SIGTERM");
-if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
 
 const cpuMillis = (cpu1.user + cpu1.system) / 1000;
 console.log(
@@ -157,7 +159,7 @@ console.log(
     wallSecs: Number(wallSecs.toFixed(1)),
     serversPerSec: Number((first.polled / wallSecs).toFixed(1)),
     cpuMillisPerServer: Number((cpuMillis / Math.max(1, first.polled)).toFixed(2)),
-    peakRssMB: Math.round(peakRssBytes / 2 ** 20),
+    peakRssMB: mib(peakRssBytes),
     memoryAtPeakMB: {
       rss: mib(memoryAtPeak.rss),
       heapUsed: mib(memoryAtPeak.heapUsed),

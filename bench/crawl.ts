@@ -5,7 +5,7 @@
  * healthy server in the hourly poll. `--size small` uses 2,000 servers; `--servers=N` any other
  * number. `--store=pglite|postgres` runs one store only (default both); `--probes=N` sets the probe
  * slots (default the crawler's); `--profile` prints where the first pass spent its probe slots
- * (bench/crawl-profile.ts) to stderr. Give values with `=`: bench/run.ts reads unknown flags loosely.
+ * (bench/crawl-profile.ts) to stderr. Values may follow their flag or an `=`.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -52,6 +52,8 @@ const HOUR = 3_600_000;
 /** The end of the generated history (fixed, so a kept store can be re-timed). */
 const BENCH_NOW = new Date(Date.UTC(2026, 6, 1));
 const DAY = 86_400_000;
+/** Timed runs of each dashboard query, unless told otherwise. */
+const DEFAULT_QUERY_RUNS = 200;
 
 /** What to generate and where. */
 export interface HistoryBenchOptions {
@@ -245,7 +247,7 @@ async function benchOne(
     monthFoldMs: timing(foldTimes),
     misreportRefreshMs: Math.round(misreportMs),
     retentionMs: timing(retentionTimes),
-    queries: queries,
+    queries,
     aims: {
       under2GB: size.total < 2 * 2 ** 30,
       hourlyRollupUnder5s: rollupHourTiming.p95Ms < 5000,
@@ -298,7 +300,7 @@ export async function benchHistory(opts: HistoryBenchOptions): Promise<HistoryBe
     days: opts.days,
     rawHours: opts.rawHours ?? 48,
     hourlyDays: opts.hourlyDays ?? 14,
-    queryRuns: opts.queryRuns ?? 200,
+    queryRuns: opts.queryRuns ?? DEFAULT_QUERY_RUNS,
     liveDays: opts.liveDays ?? 7,
   };
   const results: BackendResult[] = [];
@@ -366,7 +368,7 @@ async function requery(dir: string, servers: number): Promise<Record<string, unk
     : {};
   const db = await openDb(dir);
   try {
-    const queries = await timeQueries(db, { servers, queryRuns: 200 }, BENCH_NOW);
+    const queries = await timeQueries(db, { servers, queryRuns: DEFAULT_QUERY_RUNS }, BENCH_NOW);
     console.log(`pglite (re-timed): ${JSON.stringify(queries)}`);
     const results = ((previous.results as BackendResult[] | undefined) ?? []).map((r) =>
       r.backend === "pglite"

@@ -78,7 +78,6 @@ const FIRST_DAY_SLACK = 1;
 export function daysToShare(curve: readonly CurvePoint[], publishedAt: Date, share: number): number | null {
   const index = curve.findIndex((p) => p.share >= share);
   if (index < 0) return null;
-  const hit = curve[index]!;
-  if (index === 0 && daysBetween(dayOf(publishedAt), hit.day) > FIRST_DAY_SLACK) return null;
-  return daysBetween(dayOf(publishedAt), hit.day);
+  const days = daysBetween(dayOf(publishedAt), curve[index]!.day);
+  return index === 0 && days > FIRST_DAY_SLACK ? null : days;
 }
