@@ -23,8 +23,6 @@ const { values } = parseArgs({
   options: {
     servers: { type: "string", default: "50000" },
     db: { type: "string" },
-    /** An embedded store's data folder made beforehand (bench/crawl.ts), else a new one here. */
-    "data-dir": { type: "string" },
     concurrency: { type: "string", default: "256" },
     latency: { type: "string", default: "20,500" },
     /** Slot count for whole-server probes (default: the crawler's). */
@@ -58,9 +56,7 @@ const simInfo = await new Promise<{ dnsServer: string; seedDomain: string }>((re
   sim.once("exit", (code) => reject(new Error(`simulation exited with ${code}`)));
 });
 
-// A folder made here is removed here; one handed in belongs to the caller.
-const ownDataDir = values.db || values["data-dir"] ? null : mkdtempSync(join(tmpdir(), "fedimon-bench-"));
-const dataDir = values.db ? null : (values["data-dir"] ?? ownDataDir);
+const dataDir = values.db ? null : mkdtempSync(join(tmpdir(), "fedimon-bench-"));
 const config = loadConfig(
   {
     db: values.db ?? dataDir!,
@@ -145,7 +141,7 @@ const secondRequests = requests;
 await fetcher.close();
 await db.close();
 sim.kill("SIGTERM");
-if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 
 const cpuMillis = (cpu1.user + cpu1.system) / 1000;
 console.log(

@@ -8,13 +8,9 @@
  * (bench/crawl-profile.ts) to stderr. Values may follow their flag or an `=`.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { envTrustingTestCa } from "../sim/tls/trust.js";
-import { openDb } from "../src/store/open.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -37,23 +33,6 @@ async function runInner(
   const line = out.trim().split("\n").pop() ?? "";
   if (code !== 0 || !line.startsWith("{")) throw new Error(`crawl benchmark run failed (exit ${code})`);
   return JSON.parse(line) as Record<string, unknown>;
-}
-
-/**
- * The embedded store's run, on a data folder created here first: PGlite's initdb grows its
- * WebAssembly memory to ~840 MB RSS, a one-time cost of a new folder (src/store/pglite.ts reopens
- * the folder after it, so a long run does not keep it). Creating the folder in this process
- * measures the crawler as it runs on every start after the first, the issue's "once its data
- * folder exists".
- */
-async function runEmbedded(servers: number, extra: readonly string[]): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(join(tmpdir(), "fedimon-bench-"));
-  try {
-    await (await openDb(dir)).close();
-    return await runInner(servers, null, [...extra, "--data-dir", dir]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function freshPostgresDatabase(): string | null {
@@ -102,7 +81,7 @@ export async function run(opts: {
   if (typeof values.probes === "string") extra.push("--probes", values.probes);
   if (values.profile === true) extra.push("--profile");
   const aims = { fullPassSecs: 180, peakRssMB: 600, requestsPerHealthyServer: 4 };
-  const pglite = values.store === "postgres" ? null : await runEmbedded(servers, extra);
+  const pglite = values.store === "postgres" ? null : await runInner(servers, null, extra);
   let postgres: Record<string, unknown> | null = null;
   const pgName = values.store === "pglite" ? null : freshPostgresDatabase();
   if (pgName) {
