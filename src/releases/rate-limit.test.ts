@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readRateLimit, retryAfterMillis, throttleFor } from "./rate-limit.js";
+import { readRateLimit, throttleFor } from "./rate-limit.js";
 
 const now = new Date("2026-05-01T12:00:00Z");
 const resetIn = (secs: number): string => String(Math.floor(now.getTime() / 1000) + secs);
@@ -54,7 +54,8 @@ describe("throttleFor", () => {
       remaining: null,
       resetAt: null,
     });
-    expect(retryAfterMillis("later", now)).toBeNull();
+    // An unreadable Retry-After is no pause of its own: a 429 then waits the default minute.
+    expect(throttleFor(429, { "retry-after": "later" }, now)?.reason).toBe("HTTP 429 without a reset time");
     // A reset already past still pauses at least a second (never a busy loop).
     const past = throttleFor(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": resetIn(-60) }, now);
     expect(past?.pausedUntil.getTime()).toBe(now.getTime() + 1000);

@@ -1,3 +1,5 @@
+import { parseRetryAfter } from "../net/retry-after.js";
+
 /** GitHub's rate-limit headers, read. */
 export interface RateLimitInfo {
   limit: number | null;
@@ -34,15 +36,6 @@ export function readRateLimit(headers: Record<string, string>): RateLimitInfo {
   };
 }
 
-/** `Retry-After` in milliseconds from now: delta seconds or an HTTP date; null when absent or unreadable. */
-export function retryAfterMillis(value: string | undefined, now: Date): number | null {
-  if (value === undefined) return null;
-  const secs = int(value);
-  if (secs !== null) return secs * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
-}
-
 function clampUntil(now: Date, millis: number, maxWaitSecs: number): Date {
   const wait = Math.min(Math.max(millis, 1000), maxWaitSecs * 1000);
   return new Date(now.getTime() + wait);
@@ -65,7 +58,8 @@ export function throttleFor(
   const rl = readRateLimit(headers);
   const exhausted = rl.remaining === 0 && rl.resetAt !== null;
   if (status === 403 || status === 429) {
-    const after = retryAfterMillis(headers["retry-after"], now);
+    // The one Retry-After reader (delay-seconds or HTTP-date); the cap is applied by clampUntil.
+    const after = parseRetryAfter(headers["retry-after"], now, maxWaitSecs * 1000);
     if (after !== null) {
       return {
         pausedUntil: clampUntil(now, after, maxWaitSecs),
