@@ -31,7 +31,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
-    files: ["src/cli/**/*.ts", "bench/**/*.ts", "sim/cli.ts"],
+    files: ["src/cli/**/*.ts", "bench/**/*.ts", "sim/cli.ts", "scripts/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );

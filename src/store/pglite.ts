@@ -1,12 +1,8 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { execFile } from "node:child_process";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Db } from "./db.js";
-
-const execFileAsync = promisify(execFile);
+import { createFromTemplate } from "./template.js";
 
 type Queryable = Pick<PGlite, "query" | "exec"> | Transaction;
 
@@ -43,27 +39,6 @@ class PgliteDb implements Db {
 const EMBEDDED_SETTINGS = ["max_wal_size=128MB", "min_wal_size=32MB", "shared_buffers=32MB"];
 
 /**
- * Makes a new data folder in a short-lived child process. PGlite runs initdb inside the same
- * WebAssembly instance that serves queries, and that memory never shrinks while the instance
- * lives (about 840 MB RSS after initdb, against 260–400 MB for a folder opened again); closing the
- * instance frees it only when the garbage collector gets to it. A child process returns all of it
- * to the system when it exits. Only PGlite's own CommonJS entry runs there, so this works from the
- * built program, under tsx and in tests alike.
- */
-async function createDataDir(dataDir: string): Promise<void> {
-  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
-  const script =
-    "require(process.argv[1]).PGlite.create(process.argv[2]).then((pg) => pg.close())" +
-    ".catch((e) => { console.error(String(e && e.message ? e.message : e)); process.exit(1); });";
-  try {
-    await execFileAsync(process.execPath, ["-e", script, entry, dataDir]);
-  } catch (err) {
-    const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
-    throw new Error(`could not create the embedded store in ${dataDir}: ${detail}`);
-  }
-}
-
-/**
  * Opens the embedded store in `dataDir` (created if missing), or in memory when `dataDir` is
  * `memory://` (tests).
  */
@@ -72,9 +47,13 @@ export async function openPglite(dataDir: string): Promise<Db> {
     startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ["-c", s])],
   };
   if (!dataDir.startsWith("memory://")) {
-    mkdirSync(dataDir, { recursive: true });
-    if (!existsSync(join(dataDir, "PG_VERSION"))) await createDataDir(dataDir);
+    // A new folder is the shipped template unpacked: initdb never runs at run time (template.ts).
+    if (!existsSync(join(dataDir, "PG_VERSION"))) await createFromTemplate(dataDir);
   }
-  const pg = await PGlite.create(dataDir, options);
+  return wrapPglite(await PGlite.create(dataDir, options));
+}
+
+/** The {@link Db} contract over an open PGlite instance (it closes the instance on close). */
+export function wrapPglite(pg: PGlite): Db {
   return new PgliteDb(pg, pg);
 }
