@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { webcrypto, createPrivateKey, X509Certificate } from "node:crypto";
+import { webcrypto, createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { readFileSync } from "node:fs";
@@ -32,29 +32,54 @@ export interface LeafOptions {
   selfSigned?: boolean;
 }
 
-let caPromise: Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> | null = null;
-let leafKeysPromise: Promise<{ keys: CryptoKeyPair; keyPem: string }> | null = null;
+/** A key pair with its key identifier (the SHA-1 of the public key, as RFC 5280 suggests). */
+interface KeyedPair {
+  keys: CryptoKeyPair;
+  keyId: string;
+}
 
-async function loadCa(): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> {
+let caPromise: Promise<KeyedPair & { cert: x509.X509Certificate }> | null = null;
+let leafKeysPromise: Promise<KeyedPair & { keyPem: string }> | null = null;
+
+async function loadCaKeys(): Promise<CryptoKeyPair> {
+  const key = createPrivateKey(readFileSync(TEST_CA_KEY_FILE, "utf8"));
+  const pkcs8 = key.export({ type: "pkcs8", format: "der" });
+  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
+  const privateKey = await webcrypto.subtle.importKey("pkcs8", pkcs8, ALG, true, ["sign"]);
+  const publicKey = await webcrypto.subtle.importKey("spki", spki, ALG, true, ["verify"]);
+  return { privateKey, publicKey } as CryptoKeyPair;
+}
+
+async function keyIdOf(publicKey: webcrypto.CryptoKey): Promise<string> {
+  return (await x509.SubjectKeyIdentifierExtension.create(publicKey)).keyId;
+}
+
+async function loadCa(): Promise<KeyedPair & { cert: x509.X509Certificate }> {
   const cert = new x509.X509Certificate(readFileSync(TEST_CA_CERT_FILE, "utf8"));
-  const pkcs8 = createPrivateKey(readFileSync(TEST_CA_KEY_FILE, "utf8")).export({
-    type: "pkcs8",
-    format: "der",
-  });
-  const privateKey = await webcrypto.subtle.importKey("pkcs8", pkcs8, ALG, false, ["sign"]);
-  const publicKey = await cert.publicKey.export(ALG, ["verify"]);
-  return { cert, keys: { privateKey, publicKey } as CryptoKeyPair };
+  const keys = await loadCaKeys();
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  return { cert, keys, keyId: ski?.keyId ?? (await keyIdOf(keys.publicKey)) };
 }
 
 /** One key pair shared by every leaf: generating a key per virtual server would cost 50,000 keys. */
-async function leafKeys(): Promise<{ keys: CryptoKeyPair; keyPem: string }> {
+async function leafKeys(): Promise<KeyedPair & { keyPem: string }> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
   const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END PRIVATE KEY-----\n`;
-  return { keys, keyPem };
+  return { keys, keyPem: pemOf("PRIVATE KEY", der), keyId: await keyIdOf(keys.publicKey) };
 }
 
-/** Issues a leaf certificate for `names` (DNS names), signed by the test CA unless `selfSigned`. */
+function pemOf(label: string, der: Buffer): string {
+  return `-----BEGIN ${label}-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END ${label}-----\n`;
+}
+
+/**
+ * Issues a leaf certificate for `names` (DNS names), signed by the test CA unless `selfSigned`, with
+ * the extensions a public CA's server certificate carries (RFC 5280 and the CA/Browser Forum
+ * baseline): the names as subject alternative names, basicConstraints CA:FALSE, key usage
+ * digitalSignature (critical), extended key usage serverAuth, and the subject and authority key
+ * identifiers that strict verifiers (`openssl verify -x509_strict`, Python 3.13's default context)
+ * require to build the chain.
+ */
 export async function issueLeafCert(names: string[], opts: LeafOptions = {}): Promise<PemPair> {
   caPromise ??= loadCa();
   leafKeysPromise ??= leafKeys();
@@ -77,6 +102,8 @@ export async function issueLeafCert(names: string[], opts: LeafOptions = {}): Pr
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectKeyIdentifierExtension(leaf.keyId),
+      new x509.AuthorityKeyIdentifierExtension(opts.selfSigned ? leaf.keyId : ca.keyId),
     ],
   });
   return { cert: cert.toString("pem") + "\n", key: leaf.keyPem };
@@ -99,10 +126,19 @@ export function testCaDaysLeft(): number {
   return (Date.parse(cert.validTo) - Date.now()) / 86_400_000;
 }
 
-/** Creates a fresh CA (used once, by `npx tsx sim/tls/ca.ts --generate`, to make the committed files). */
-async function generateCa(): Promise<void> {
-  const { writeFileSync } = await import("node:fs");
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
+/**
+ * Makes the committed CA files (`npx tsx sim/tls/ca.ts --generate`): a self-signed root as a public
+ * CA issues one (basicConstraints CA critical, keyCertSign and cRLSign, subject and authority key
+ * identifiers). It keeps the committed key unless `newKey` (so re-issuing the root for new
+ * extensions leaves every certificate it signed verifiable).
+ */
+async function generateCa(newKey: boolean): Promise<void> {
+  const { existsSync, writeFileSync } = await import("node:fs");
+  const keys =
+    !newKey && existsSync(TEST_CA_KEY_FILE)
+      ? await loadCaKeys()
+      : ((await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair);
+  const keyId = await keyIdOf(keys.publicKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: "CN=fedimon simulation test CA (loopback only; private key is public)",
@@ -113,16 +149,15 @@ async function generateCa(): Promise<void> {
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.SubjectKeyIdentifierExtension(keyId),
+      new x509.AuthorityKeyIdentifierExtension(keyId),
     ],
   });
   const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
   writeFileSync(TEST_CA_CERT_FILE, cert.toString("pem") + "\n");
-  writeFileSync(
-    TEST_CA_KEY_FILE,
-    `-----BEGIN PRIVATE KEY-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END PRIVATE KEY-----\n`,
-  );
+  writeFileSync(TEST_CA_KEY_FILE, pemOf("PRIVATE KEY", der));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes("--generate")) {
-  await generateCa();
+  await generateCa(process.argv.includes("--new-key"));
 }
