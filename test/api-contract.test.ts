@@ -357,13 +357,27 @@ describe("API contract", () => {
     expect(text).toContain("fedimon_store_up 1");
   });
 
-  it("serves a self-contained docs page", async () => {
+  it("serves a self-contained docs page that reads without JavaScript", async () => {
     const page = await get("/api/docs");
     expect(page.headers["content-type"]).toContain("text/html");
     expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
-    const js = await get("/api/docs.js");
-    for (const text of [page.text, js.text]) expect(text).not.toMatch(/(src|href)="https?:/);
-    expect(js.text).toContain("/api/openapi.json");
-    expect(js.text).not.toContain("innerHTML");
+    expect(page.headers["content-security-policy"]).not.toContain("script-src");
+    expect(page.text).not.toMatch(/(src|href)="https?:/);
+    expect(page.text).not.toContain("<script");
+    expect(page.text).toContain('href="/api/openapi.json"');
+    // Every operation is in the HTML as served: its path, anchor, summary and parameters.
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+      const op = item.get!;
+      expect(page.text).toContain(`<a href="#${String(op.operationId)}">${path}</a>`);
+      expect(page.text).toContain(`<section class="op" id="${String(op.operationId)}">`);
+      expect(page.text).toContain(`<code>${path}</code>`);
+      for (const p of (op.parameters ?? []) as Json[])
+        expect(page.text).toContain(`<code>${String(p.name)}</code>`);
+    }
+    for (const id of Object.keys((doc.components as Json).schemas as Json))
+      expect(page.text).toContain(`<details id="schema-${id}">`);
+    // The link bar wraps to the width of a phone.
+    expect(page.text).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(page.text).toMatch(/nav \{[^}]*flex-wrap: wrap/);
   });
 });

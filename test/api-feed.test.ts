@@ -218,6 +218,21 @@ describe("change feed and weekly bot post", () => {
     for (const d of filled.softDenied) expect(r.text).not.toContain(d);
   });
 
+  it("links the feed and its entries to pages the API serves", async () => {
+    const r = await request(`${api.url}/feed.atom`);
+    const alternate = /<link rel="alternate" type="application\/json" href="([^"]+)"\/>\n\s*<author>/.exec(
+      r.text,
+    )?.[1];
+    expect(alternate).toBe("https://fedimon.example/api/v1/changes");
+    // Every link into fedimon itself (the feed's alternate and the entries' own) answers 200.
+    const own = [
+      ...r.text.matchAll(/<link rel="alternate"[^>]* href="https:\/\/fedimon\.example([^"]+)"/g),
+    ].map((m) => m[1]!.replace(/&amp;/g, "&"));
+    expect(own.length).toBeGreaterThan(1);
+    for (const path of new Set(own))
+      expect([path, (await request(`${api.url}${path}`)).status]).toEqual([path, 200]);
+  });
+
   it("composes a summary that says it is automated and fits in a status", async () => {
     await appendChanges(
       db,

@@ -153,7 +153,7 @@ export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
       .type("application/json; charset=utf-8")
       .send(openapiText),
   );
-  registerDocsPage(app);
+  registerDocsPage(app, openapi);
   registerOpsRoutes(app, context, metrics);
   registerFeedRoute(app, context);
   registerDumpRoutes(app, context);

@@ -8,6 +8,9 @@ import type { ApiContext } from "../options.js";
  * cannot break the document.
  */
 
+/** The feed's alternate: the same changes as JSON, served by the API itself. */
+const CHANGES_PATH = "/api/v1/changes";
+
 /** How many entries the feed carries. */
 export const FEED_ENTRIES = 50;
 
@@ -43,10 +46,11 @@ export function renderAtom(changes: readonly StoredChange[], opts: { publicUrl: 
   const updated = (changes[0]?.at ?? opts.now).toISOString();
   const entries = changes.map((c) => {
     const link =
-      safeLink(c.url) ?? (c.domain ? `${base}/api/v1/servers/${encodeURIComponent(c.domain)}` : `${base}/`);
+      safeLink(c.url) ??
+      (c.domain ? `${base}/api/v1/servers/${encodeURIComponent(c.domain)}` : `${base}${CHANGES_PATH}`);
     return [
       "  <entry>",
-      `    <id>${xmlText(`${base}/api/v1/changes#${encodeURIComponent(c.key)}`)}</id>`,
+      `    <id>${xmlText(`${base}${CHANGES_PATH}#${encodeURIComponent(c.key)}`)}</id>`,
       `    <title type="text">${xmlText(c.title)}</title>`,
       `    <updated>${c.at.toISOString()}</updated>`,
       `    <published>${c.at.toISOString()}</published>`,
@@ -64,7 +68,7 @@ export function renderAtom(changes: readonly StoredChange[], opts: { publicUrl: 
     "  <subtitle>New releases and their adoption, security advisories, large servers appearing or going dark, misreport flags. Automated.</subtitle>",
     `  <updated>${updated}</updated>`,
     `  <link rel="self" href="${xmlText(`${base}/feed.atom`)}"/>`,
-    `  <link rel="alternate" href="${xmlText(`${base}/`)}"/>`,
+    `  <link rel="alternate" type="application/json" href="${xmlText(`${base}${CHANGES_PATH}`)}"/>`,
     "  <author><name>fedimon</name></author>",
     '  <generator uri="https://github.com/fedimon/fedimon">fedimon</generator>',
     "  <rights>CC0 1.0: no rights reserved</rights>",
