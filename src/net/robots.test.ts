@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_CRAWL_DELAY_SECS, ROBOTS_MAX_BYTES, createRobotsParserCache, parseRobotsTxt } from "./robots.js";
+import { defaultFixturesDir } from "../../sim/fixtures-dir.js";
 
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../../../shared/fixtures/robots/${name}`, import.meta.url), "utf8");
+const fixture = (name: string): string => readFileSync(join(defaultFixturesDir(), "robots", name), "utf8");
 
 describe("robots.txt fixtures from real server software", () => {
   it("mastodon: only /media_proxy/ and /interact/ are off limits to us; the AI-bot group is not ours", () => {

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { defaultFixturesDir } from "../../sim/fixtures-dir.js";
 
 /**
- * Test helper: the shared fixtures of real server responses (`../shared/fixtures/`, read-only).
+ * Test helper: the captured real server responses (`sim/fixtures/`, scrubbed of personal content).
  * Used only by tests; reading files is the one I/O software/ tests do.
  */
-export const FIXTURES_DIR = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
+export const FIXTURES_DIR = defaultFixturesDir().replace(/\/?$/, "/");
 
 /** Names of the files in one fixtures folder, sorted. */
 export function listFixtures(folder: string): string[] {

@@ -1,0 +1,77 @@
+// A child process for test/standalone.test.ts: records every file path this process opens,
+// reads, lists or checks through node:fs, then starts a simulation (with its MMDBs), crawls it once
+// into an embedded store and plans a stream of statuses: everything the simulation reads at start
+// and while it serves. Prints `{"paths": [...]}` as its last line. CRAWL_DB names the data folder.
+import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+import { resolve } from "node:path";
+
+const paths = new Set<string>();
+const record = (p: unknown): void => {
+  if (typeof p === "string") paths.add(resolve(p));
+  else if (p instanceof URL) paths.add(resolve(p.pathname));
+  else if (Buffer.isBuffer(p)) paths.add(resolve(p.toString()));
+};
+type AnyFn = (...args: unknown[]) => unknown;
+const SYNC = [
+  "readFileSync",
+  "readdirSync",
+  "openSync",
+  "statSync",
+  "lstatSync",
+  "existsSync",
+  "opendirSync",
+  "createReadStream",
+  "readFile",
+  "readdir",
+  "open",
+  "stat",
+  "opendir",
+] as const;
+for (const name of SYNC) {
+  const orig = (fs as unknown as Record<string, AnyFn>)[name]!;
+  (fs as unknown as Record<string, AnyFn>)[name] = function (this: unknown, ...args: unknown[]) {
+    record(args[0]);
+    return orig.apply(this, args);
+  };
+}
+for (const name of ["readFile", "readdir", "open", "stat", "opendir", "lstat"] as const) {
+  const orig = (fs.promises as unknown as Record<string, AnyFn>)[name]!;
+  (fs.promises as unknown as Record<string, AnyFn>)[name] = function (this: unknown, ...args: unknown[]) {
+    record(args[0]);
+    return orig.apply(this, args);
+  };
+}
+syncBuiltinESMExports();
+
+const { startSim } = await import("../../sim/index.js");
+const { planStatuses } = await import("../../sim/streaming-content.js");
+const { nullLogger } = await import("../../src/core/log.js");
+const { createCrawler } = await import("../../src/crawl/index.js");
+const { createFetcher } = await import("../../src/net/index.js");
+const { openDb, ServerStore } = await import("../../src/store/index.js");
+const { simConfig } = await import("./crawl-sim.js");
+
+const sim = await startSim({
+  servers: 40,
+  seed: "standalone",
+  faultRate: 0,
+  latencyMillis: [0, 0],
+  geoDatabases: true,
+});
+const db = await openDb(process.env.CRAWL_DB!);
+const config = simConfig({ dnsServer: sim.dnsServer, seedDomain: sim.seedDomain }, { concurrency: 32 });
+const fetcher = createFetcher({ config, logger: nullLogger });
+const crawler = createCrawler({
+  config,
+  store: new ServerStore(db),
+  fetcher,
+  logger: nullLogger,
+  workerId: "standalone",
+});
+const summary = await crawler.runOnce();
+planStatuses({ seed: "standalone", count: 200, origins: sim.domains.slice(0, 5) });
+await fetcher.close();
+await db.close();
+await sim.close();
+process.stdout.write(`${JSON.stringify({ polled: summary, paths: [...paths].sort() })}\n`);
