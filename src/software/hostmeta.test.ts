@@ -129,13 +129,16 @@ describe("fixtures/webfinger: every file", () => {
   });
 
   it("reads Mastodon's XRD WebFinger (mstdn.jp) with its ActivityPub self link", () => {
-    const r = parseWebFinger(readFixture("webfinger", "user418@mstdn.jp-pleroma-fixture.xml"));
+    // The capture's account name is a placeholder (the fixtures are scrubbed of personal data).
+    const file = listFixtures("webfinger").find((f) => f.endsWith("@mstdn.jp-pleroma-fixture.xml"))!;
+    const user = file.split("@")[0]!;
+    const r = parseWebFinger(readFixture("webfinger", file));
     if (!r.ok) throw new Error(r.reason);
-    expect(r.value.subject).toBe("acct:user418@mstdn.jp");
+    expect(r.value.subject).toBe(`acct:${user}@mstdn.jp`);
     expect(r.value.links.find((l) => l.rel === "self")).toEqual({
       rel: "self",
       type: "application/activity+json",
-      href: "https://mstdn.jp/users/user418",
+      href: `https://mstdn.jp/users/${user}`,
       template: null,
     });
   });
@@ -143,10 +146,11 @@ describe("fixtures/webfinger: every file", () => {
   it("reads GoToSocial's JRD", () => {
     const r = parseWebFinger(JSON.parse(readFixture("webfinger", "gotosocial-testrig.json")));
     if (!r.ok) throw new Error(r.reason);
-    expect(r.value.subject).toBe("acct:user318@localhost:8080");
+    const user = /^acct:(user\d+)@localhost:8080$/.exec(r.value.subject ?? "")?.[1];
+    expect(user).toBeDefined();
     expect(r.value.aliases).toEqual([
-      "http://localhost:8080/users/user318",
-      "http://localhost:8080/@user318",
+      `http://localhost:8080/users/${user}`,
+      `http://localhost:8080/@${user}`,
     ]);
   });
 });
