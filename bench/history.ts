@@ -2,7 +2,7 @@
  * `npm run bench -- history`: a year of history for 50,000 servers into the embedded store and,
  * when `TEST_DATABASE_URL` or `DATABASE_URL` names one, into PostgreSQL; prints the storage size,
  * the time to roll up one hour and the 95th-percentile time of the dashboard's queries (network
- * series by software for a year, one server's history, country breakdown). Aims (issue 6): under
+ * series by software for a year, one server's history, country breakdown). Aims: under
  * 2 GB, under 5 s per hourly rollup, under 50 ms per query. `--size small` runs 2,000 servers for
  * 40 days. Results go to bench/results/history.json.
  *

@@ -16,7 +16,7 @@ import { issueLeafCert } from "./tls/ca.js";
  * A GitHub REST API stand-in on a loopback address, for the release poller's tests and the
  * simulation: `/repos/{owner}/{repo}/releases` (paginated by `page`, `Link` headers, newest
  * first) and `/repos/{owner}/{repo}/security-advisories` (cursor-paginated like GitHub's), built
- * from the real release JSON in `../shared/fixtures/github_releases/`. It keeps GitHub's rules:
+ * from the real release JSON in `sim/fixtures/github_releases/`. It keeps GitHub's rules:
  * ETags and `If-None-Match` (a 304 costs no rate limit), a per-identity rate limit with
  * `x-ratelimit-*` headers and 403 once used up, and injectable faults (secondary limits with
  * `Retry-After`, malformed JSON, wrong shapes, server errors).

@@ -1,5 +1,5 @@
 /**
- * The simulated fediverse (ARCHITECTURE.md "Simulated fediverse"): a seeded population of virtual
+ * The simulated fediverse (docs/architecture.md "Simulated fediverse"): a seeded population of virtual
  * servers built from real captures, served over loopback HTTPS with a DNS server, a throwaway CA,
  * injected faults and the ground truth a correct crawler must reproduce. See docs/sim.md.
  */

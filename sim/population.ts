@@ -52,7 +52,7 @@ export interface SpamFarm {
   registrableDomain: string;
   /** Subdomains named in peers lists. */
   listedSubdomains: string[];
-  /** How many a crawler may admit (ARCHITECTURE.md: 20 new names per registrable domain). */
+  /** How many a crawler may admit (docs/architecture.md: 20 new names per registrable domain). */
   maxAdmitted: number;
   /** The server every subdomain copies (index -1, domain = the registrable domain). */
   copy: VirtualServer;

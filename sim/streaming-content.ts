@@ -5,8 +5,8 @@ import { Rng } from "./prng.js";
 
 /**
  * The statuses the simulated streaming endpoints emit: a deterministic plan (from a seed) of posts
- * and boosts, each rendered from a real captured status (`../shared/fixtures/statuses/` and the
- * update events in `../shared/fixtures/streaming/`) with its text, account and media replaced by
+ * and boosts, each rendered from a real captured status (`sim/fixtures/statuses/` and the
+ * update events in `sim/fixtures/streaming/`) with its text, account and media replaced by
  * generated values whose features are known exactly. Every status carries a unique canary string
  * (in its text, content warning, account name, acct, display name, URI, media descriptions and poll
  * options) and every author an author canary, so a test can search a database dump and the logs

@@ -1,11 +1,11 @@
 /**
  * The simulation's time dimension: a seeded model of a population of servers over simulated weeks,
- * for the statistics (issue 6). Pure: what a server reports at any instant is a function of the seed,
+ * for the statistics. Pure: what a server reports at any instant is a function of the seed,
  * the server and the instant, so a run is driven by an injected clock (no waiting, no sockets) and
  * can be replayed from any hour. Ground truth is kept beside what is served:
  *
  * - each hour, `unreachablePerHour` (10%) of the servers do not answer (drawn independently);
- * - `misreportShare` (2%) of the servers misreport in each of the ways issue 6 lists
+ * - `misreportShare` (2%) of the servers misreport in each of the ways docs/stats.md lists
  *   (`MISREPORT_KINDS`), each kind injected where it moves the totals (documented per kind);
  * - `hiddenShare` of the servers appear in no peers list (`peersLists`), the rest appear in a
  *   Poisson number of lists, so capture–recapture can be checked against the true total;

@@ -1,5 +1,5 @@
 /**
- * Bad input on every endpoint (issue 7): a table built from the served OpenAPI document itself, so
+ * Bad input on every endpoint: a table built from the served OpenAPI document itself, so
  * every documented parameter of every route is covered: unknown, repeated, oversized, injected,
  * malformed and out-of-range values. Each must get a 400 with a readable message in the documented
  * error body: never a 500, never a stack trace or an internal detail. Then random values (fast-check)

@@ -1,5 +1,5 @@
 /**
- * Contract tests of the public API (issue 7) on a store filled the way the real program fills it:
+ * Contract tests of the public API on a store filled the way the real program fills it:
  * a crawl of the simulated fediverse (its faults included) through the CLI's own composition
  * (`composeApp` + `composeCrawler`), twice on an injected clock two hours apart; then what
  * `fedimon run` / `fedimon serve` run after a crawl: the release poller against the simulated GitHub

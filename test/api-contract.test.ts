@@ -1,5 +1,5 @@
 /**
- * Contract tests of the public API (issue 7) on a store filled with realistic data through the
+ * Contract tests of the public API on a store filled with realistic data through the
  * store modules (test/api-fixture.ts): every endpoint's answers validate against the served OpenAPI
  * document; filters, search, sort and cursor pagination; deny-listed servers never shown; ETag and
  * 304, Cache-Control, CORS, gzip and brotli, the rate limit, read-only routes, /healthz and /metrics.

@@ -1,5 +1,5 @@
 /**
- * Open data (issue 7): export a realistic store to CSV, JSON Lines and Parquet with a manifest;
+ * Open data: export a realistic store to CSV, JSON Lines and Parquet with a manifest;
  * check every file against it (row counts, SHA-256, Parquet read back with hyparquet equal to the
  * JSON Lines); serve the set at /dumps/; import it over HTTP through the network layer into an
  * empty store; and the API answers the same. Tampered or hostile dumps are refused. Loopback only.

@@ -1,5 +1,5 @@
 /**
- * The change feed and the weekly bot post (issue 7): notable changes detected from the store once
+ * The change feed and the weekly bot post: notable changes detected from the store once
  * each, never naming a deny-listed server; a well-formed Atom feed; and the weekly summary posted
  * to a loopback fake Mastodon API that records `POST /api/v1/statuses` (the one write fedimon ever
  * makes to a remote server, only to the operator's account), once per week, retried after a failure.

@@ -1,4 +1,4 @@
-// Public surface of api/ (issue 7): the read-only HTTP API with its OpenAPI document, /healthz and
+// Public surface of api/: the read-only HTTP API with its OpenAPI document, /healthz and
 // /metrics, open-data dumps (export, import, daily job, /dumps/), the change feed (/feed.atom and
 // appendChanges for other modules) and the weekly Mastodon bot post. SQL lives in store/api*.ts.
 export { createApiApp, type ApiApp, type ApiDeps } from "./app.js";

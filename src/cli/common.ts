@@ -4,7 +4,7 @@ import type { Config } from "../config/index.js";
 import { ConfigError, loadConfig } from "../config/index.js";
 
 /**
- * The flags every command takes (ARCHITECTURE.md "Contracts"). Values are strings; `loadConfig`
+ * The flags every command takes (docs/architecture.md "Contracts"). Values are strings; `loadConfig`
  * coerces and validates them, with flags > env > file > defaults.
  */
 export function addCommonOptions(cmd: Command): Command {

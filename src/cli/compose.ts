@@ -16,7 +16,7 @@ import { GeoHttpsStore } from "../store/geo-https.js";
 import { recordCoverage } from "../stats/index.js";
 
 /**
- * The one composition root (STYLE.md §1): opens what a command needs from the configuration and
+ * The one composition root: opens what a command needs from the configuration and
  * connects it by hand. Every command builds its parts here and closes them with `close()`.
  */
 export interface App {

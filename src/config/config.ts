@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * One typed, read-only configuration (STYLE.md §8). Precedence: command-line flags > environment
+ * One typed, read-only configuration. Precedence: command-line flags > environment
  * variables > config file (`--config FILE`, JSON) > defaults. Validated once at start, then passed down.
  * Each field's doc comment gives its flag, its environment variable and its default.
  */

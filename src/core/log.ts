@@ -1,7 +1,7 @@
 import { pino, type Logger as PinoLogger } from "pino";
 
 /**
- * Structured logger with scopes (`crawl.nodeinfo`) and properties (STYLE.md §11). A thin contract so
+ * Structured logger with scopes (`crawl.nodeinfo`) and properties. A thin contract so
  * tests can capture logs and so the implementation (pino, to stderr as JSON lines) can change.
  */
 export interface Logger {

@@ -1,5 +1,5 @@
 /**
- * The closed set of outcome classes recorded for every attempt to reach a server (ARCHITECTURE.md).
+ * The closed set of outcome classes recorded for every attempt to reach a server (docs/architecture.md).
  * Users see these names, so they are part of the public contract: add to the list, never rename.
  */
 export const OUTCOMES = [
@@ -31,7 +31,7 @@ export const OUTCOMES = [
 export type Outcome = (typeof OUTCOMES)[number];
 
 /**
- * What an outcome means for the next attempt (STYLE.md §6): `retryable` failures back off,
+ * What an outcome means for the next attempt: `retryable` failures back off,
  * `throttled` is the server asking us to slow down (not a failure), `not_permitted` is never retried
  * soon, `malformed` is a server that answered nonsense, `fatal` is a name we will not contact.
  */

@@ -57,7 +57,7 @@ function doubling(startMillis: number, capMillis: number, failures: number): num
 
 /**
  * When to check a server again after an attempt, in milliseconds from now, or null for never.
- * Pure (STYLE.md §9): the random number for the jitter is an input.
+ * Pure: the random number for the jitter is an input.
  *
  * | class | delay |
  * | --- | --- |

@@ -13,7 +13,7 @@ export interface StatusVerdict {
   detail: string;
 }
 
-/** HTTP statuses that mean "leave me alone" (issue 2): nothing more is sent for 30 days. */
+/** HTTP statuses that mean "leave me alone": nothing more is sent for 30 days. */
 export const OPT_OUT_STATUSES: ReadonlySet<number> = new Set([410, 418, 451]);
 
 /** How much of a body the challenge detector reads (challenge pages say who they are early). */

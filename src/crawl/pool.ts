@@ -1,5 +1,5 @@
 /**
- * How many probes are in flight (STYLE.md §3): a fixed number of slots, tasks started only into
+ * How many probes are in flight: a fixed number of slots, tasks started only into
  * free slots, and a promise to wait on for the next free one. Knows nothing about what the tasks
  * do; a task that throws frees its slot like one that succeeds (the error goes to `onError`). A
  * task that never settles would hold its slot for ever, which is why every probe carries its own

@@ -50,7 +50,7 @@ export interface DueSchedulerOptions {
 }
 
 /**
- * What is due next (STYLE.md §3): claims due servers from the persistent frontier with a lease,
+ * What is due next: claims due servers from the persistent frontier with a lease,
  * keeps the leases alive while probes run, and tells how many are still waiting. The store does
  * the ordering (earliest due first) and the locking, so several processes can share it.
  */

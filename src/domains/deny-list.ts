@@ -3,7 +3,7 @@ import { domainToASCII } from "node:url";
 import { parseCsv } from "./csv.js";
 
 /**
- * How a deny-list entry is honoured (issue 2): `hard` names (`suspend`) are never contacted;
+ * How a deny-list entry is honoured: `hard` names (`suspend`) are never contacted;
  * `soft` ones (`silence` / `limit`) are crawled for aggregates and never shown one by one.
  */
 export type DenyLevel = "hard" | "soft";

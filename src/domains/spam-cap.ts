@@ -1,5 +1,5 @@
 /**
- * New, not yet proven names admitted per registrable domain (issue 2: "at most 20 new names per
+ * New, not yet proven names admitted per registrable domain ("at most 20 new names per
  * registrable domain until those prove to be real servers"). A wildcard-DNS spam farm can mint
  * millions of `random.farm.example` names in peers lists; this keeps it from flooding the frontier.
  */

@@ -143,7 +143,7 @@ function ipv4Text(value: number): string {
 
 /**
  * One promise per key for the life of the process: the geo databases are opened once, on first
- * use, however many callers ask at once (STYLE.md §1: opened by whoever first needs them, shared).
+ * use, however many callers ask at once (opened by whoever first needs them, shared).
  * A failed open is forgotten so a later call can retry (e.g. after the operator fixes the path).
  */
 export class OncePerKey<T> {

@@ -10,7 +10,7 @@ type Cidr = [Addr, number];
 export type GuardVerdict = { allowed: true } | { allowed: false; reason: string };
 
 /**
- * Decides whether fedimon may open a connection to an IP address (the SSRF guard, STYLE.md §5).
+ * Decides whether fedimon may open a connection to an IP address (the SSRF guard).
  * Checked at connect time on the very address connected to, for every hop, so DNS rebinding cannot
  * slip through. `check` never throws: anything that is not a canonical IP address is refused.
  */

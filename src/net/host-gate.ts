@@ -50,7 +50,7 @@ export interface HostLease {
 }
 
 /**
- * Politeness bookkeeping (STYLE.md §4): at most one request in flight per host name (across http,
+ * Politeness bookkeeping: at most one request in flight per host name (across http,
  * https and robots.txt), a global in-flight cap, the crawl-delay gap between requests to a host, and
  * short memories (Retry-After, dead hosts) that make later requests fail fast without being sent.
  * Host states are pruned as soon as they hold nothing worth remembering, so contacting 50,000

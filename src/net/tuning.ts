@@ -51,5 +51,5 @@ export const DEFAULT_TUNING: FetcherTuning = {
   tlsHandshakeTimeoutMillis: null,
 };
 
-/** At most this many redirects are followed (issue 2). */
+/** At most this many redirects are followed. */
 export const MAX_REDIRECTS = 3;

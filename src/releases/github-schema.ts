@@ -4,7 +4,7 @@ import type { ParseResult } from "../software/parse-result.js";
 import { fail, ok } from "../software/parse-result.js";
 import type { Advisory, AdvisoryVulnerability, Release, RepositoryConfig, Severity } from "./types.js";
 
-// Schemas for the parts of GitHub's REST responses fedimon reads (zod at the edge, STYLE.md §7).
+// Schemas for the parts of GitHub's REST responses fedimon reads (zod at the edge).
 // Unknown fields are ignored; a wrong type in one item drops that item, not the page.
 
 const str = (max: number) => z.string().max(max);

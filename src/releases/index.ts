@@ -1,5 +1,5 @@
 // Public surface of releases/: upstream releases and security advisories, the branch/patch model,
-// and patch-adoption statistics (issue 4, docs/releases.md). HTTP only through net/, SQL only in store/.
+// and patch-adoption statistics (docs/releases.md). HTTP only through net/, SQL only in store/.
 export type {
   Advisory,
   AdvisoryVulnerability,

@@ -11,7 +11,7 @@ export interface RepositoryConfig {
   software: string;
 }
 
-/** A release as the poller stores it: a typed value, never the raw JSON (ARCHITECTURE.md). */
+/** A release as the poller stores it: a typed value, never the raw JSON (docs/architecture.md). */
 export interface Release {
   repo: string;
   software: string;

@@ -1,5 +1,5 @@
 /**
- * What every parser of remote data returns (STYLE.md §7): a value with warnings about the parts it
+ * What every parser of remote data returns: a value with warnings about the parts it
  * had to drop, or a reasoned failure. Parsers never throw.
  */
 export type ParseResult<T> = { ok: true; value: T; warnings: string[] } | { ok: false; reason: string };

@@ -1,4 +1,4 @@
-// Public surface of stats/: honest numbers over time (issue 6). Pure statistics (totals with the
+// Public surface of stats/: honest numbers over time. Pure statistics (totals with the
 // carry-forward rule, misreport rules, concentration, coverage) and the jobs that run them over the
 // store (rollups, misreport refresh, retention, coverage recording).
 export * from "./types.js";

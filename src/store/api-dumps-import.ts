@@ -6,7 +6,7 @@ import { advanceWatermark } from "./stats-retention.js";
 import { ensureServerKeys } from "./stats-history.js";
 
 /**
- * Writes validated dump rows into a store (issue 7: a mirror starts with another fedimon's history).
+ * Writes validated dump rows into a store (a mirror starts with another fedimon's history).
  * Existing rows always win (ON CONFLICT DO NOTHING), so an import never overwrites what the store
  * learned itself. Rows must already be checked against the dataset's columns by the caller.
  */

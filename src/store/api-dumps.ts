@@ -3,7 +3,7 @@ import { historyUnionSql } from "./stats-history.js";
 import { listableServerSql } from "./stats-flags.js";
 
 /**
- * The open-data dumps' datasets (issue 7): what each holds, its columns with types, and the paged
+ * The open-data dumps' datasets: what each holds, its columns with types, and the paged
  * reads that produce them. Writers are in `api-dumps-import.ts`. Only listable servers appear one by
  * one (never a deny-listed one); network rollups and hashtag counts are aggregates.
  */

@@ -2,7 +2,7 @@ import type { Db } from "./db.js";
 import { listableServerSql } from "./stats-flags.js";
 
 /**
- * The public server listing (issue 7): one query with every filter the API offers, keyset
+ * The public server listing: one query with every filter the API offers, keyset
  * pagination and the location, HTTPS grade and patch status joined in. Only listable servers
  * (not deny-listed) are ever returned: soft-denied ones count in aggregates and are never shown
  * one by one; hard-denied ones are never contacted.

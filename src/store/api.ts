@@ -2,7 +2,7 @@ import type { Db } from "./db.js";
 import { listableServerSql } from "./stats-flags.js";
 
 /**
- * Queries the public API needs that no other module owns (issue 7): operations figures for
+ * Queries the public API needs that no other module owns: operations figures for
  * /healthz and /metrics, the versions breakdown, network activity per hour or day, hashtag series,
  * and the per-server patch status table the listing filters on. The change feed is in
  * `api-changes.ts`, the listing in `api-servers.ts`, the dumps in `api-dumps.ts`.

@@ -1,6 +1,6 @@
 /**
  * The one database contract every query in `store/` is written against: PostgreSQL's dialect,
- * served either by an embedded PGlite or by a PostgreSQL server (STYLE.md §1). Nothing outside
+ * served either by an embedded PGlite or by a PostgreSQL server. Nothing outside
  * `store/` sees SQL.
  */
 export interface Db {

@@ -2,7 +2,7 @@ import type { Advisory, AdvisoryVulnerability, Release, Severity } from "../rele
 import { parseVersion } from "../software/version.js";
 import type { Db } from "./db.js";
 
-// The store side of releases/ (issue 4): releases and advisories. The poller's state and log are
+// The store side of releases/: releases and advisories. The poller's state and log are
 // in release-polls.ts, the adoption history in adoption-history.ts. Tables: migrations/0020_releases.sql.
 
 interface ReleaseRow {

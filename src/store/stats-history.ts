@@ -2,7 +2,7 @@ import type { Db } from "./db.js";
 import { jsonRows } from "./json-rows.js";
 
 /**
- * Per-server history (issue 6): raw observations → one row per server per day (`server_daily`) →
+ * Per-server history: raw observations → one row per server per day (`server_daily`) →
  * one row per server per month with the days as arrays (`server_monthly`), plus an only-on-change
  * log of software, version and registrations (`server_changes`). Cadence and sizes: docs/stats.md.
  */

@@ -1,5 +1,5 @@
 /**
- * The statistics' store (issue 6): per-server history, rollups, concentration, coverage, misreport
+ * The statistics' store: per-server history, rollups, concentration, coverage, misreport
  * flags, retention primitives and the listing helpers that keep deny-listed servers out of every
  * one-by-one listing. The statistics themselves are pure functions in `stats/`.
  */

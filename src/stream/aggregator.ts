@@ -126,7 +126,7 @@ interface HourState {
 }
 
 /**
- * Counters in memory, flushed to the store on a timer (STYLE.md §10): per minute for the network
+ * Counters in memory, flushed to the store on a timer: per minute for the network
  * and per origin server, per hour per hashtag. Statuses never reach it, only their features.
  * Buckets are chosen by arrival time (a server cannot push counts into the past or the future).
  */

@@ -1,5 +1,5 @@
 /**
- * Public-timeline statistics that keep no content (issue 5, docs/stream.md): listeners over
+ * Public-timeline statistics that keep no content (docs/stream.md): listeners over
  * WebSocket, SSE and polling; feature extraction; cross-server dedupe; counters flushed to the store.
  */
 export { runStreamCommand, type RunStreamInput } from "./run.js";

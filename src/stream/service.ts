@@ -54,7 +54,7 @@ interface Running {
 
 /**
  * The stream listeners of one process: chooses the servers, runs one listener per server under a
- * global connection cap, and flushes the shared counters to the store on a timer (STYLE.md §10).
+ * global connection cap, and flushes the shared counters to the store on a timer.
  * `start()` returns at once; `stop()` closes every connection and writes what is left.
  */
 export class StreamService {

@@ -1,6 +1,6 @@
 /**
  * The few fields of a Mastodon API `Status` (and its `Account`) that feature extraction reads,
- * validated where remote data enters the program (STYLE.md §7). A field of the wrong type falls
+ * validated where remote data enters the program. A field of the wrong type falls
  * back to "unknown" rather than rejecting the status; a status without a usable `uri` or
  * `account` is rejected. Nothing else is copied out of the wire object (no text beyond what the
  * features need, no names, no ids but the polling cursor's).
