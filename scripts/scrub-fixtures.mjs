@@ -51,6 +51,10 @@ const NOT_USERNAMES = new Set([
   "statuses",
 ]);
 
+/** Hosts of source code, whose first path segment is a project's owner, not a fediverse account. */
+const CODE_HOSTS =
+  /^https?:\/\/(?:www\.)?(?:github\.com|gitlab\.com|framagit\.org|codeberg\.org|git\.[^/]+)$/i;
+
 /** Words of fixture file names that name software or sources, never a person. */
 const SOFTWARE_WORDS = new Set([
   "mastodon",
@@ -118,21 +122,24 @@ function originOf(url) {
 /** Usernames → placeholders (`user1`, `user2`, ...), shared by every file so one person maps once. */
 class Names {
   map = new Map();
+  /** Names an account or an acct: URI states (not merely a URL path that looks like one). */
+  accounts = new Set();
   /** `known`: the name comes from an account's username field (so even a number is a name). */
   add(name, known = false) {
     if (typeof name !== "string" || name.length < 1 || NOT_USERNAMES.has(name)) return;
     if (!known && /^\d+$/.test(name)) return;
     const key = name.toLowerCase();
     if (!this.map.has(key)) this.map.set(key, `user${this.map.size + 1}`);
+    if (known) this.accounts.add(key);
   }
   get(name) {
     return this.map.get(name.toLowerCase()) ?? name;
   }
   /** Names found in profile URLs and acct: URIs inside any text. */
   collect(text) {
-    for (const m of text.matchAll(/acct(?::|%3A)([A-Za-z0-9_.-]+)(?:@|%40)/gi)) this.add(m[1]);
+    for (const m of text.matchAll(/acct(?::|%3A)([A-Za-z0-9_.-]+)(?:@|%40)/gi)) this.add(m[1], true);
     for (const m of text.matchAll(
-      /https?:\/\/[^\s"'<>/]+\/(?:@|users\/|u\/|user\/|accounts\/|profile\/|~)([A-Za-z0-9_-]+)/gi,
+      /https?:\/\/[^\s"'<>/]+\/(?:@|users\/|u\/|user\/|accounts\/|profile\/|~|hcard\/|poco\/|dfrn_poll\/|salmon\/|channel\/|ofeed\/)([A-Za-z0-9_-]+)/gi,
     ))
       this.add(m[1]);
   }
@@ -145,11 +152,19 @@ class Names {
     const rest = url
       .slice(origin.length)
       .replace(
-        /(\/(?:@|users\/|u\/|user\/|accounts\/|profile\/|~))([A-Za-z0-9_-]+)/gi,
+        /(\/(?:@|users\/|u\/|user\/|accounts\/|profile\/|~|hcard\/|poco\/|dfrn_poll\/|salmon\/|channel\/|ofeed\/))([A-Za-z0-9_-]+)/gi,
         (_m, marker, name) => marker + this.get(name),
       )
       .replace(/(acct(?::|%3A))([A-Za-z0-9_.-]+)(?=@|%40)/gi, (_m, p, name) => p + this.get(name))
-      .replace(/((?:\?|&)[a-z_]*=)([A-Za-z0-9_.-]+)(?=@|%40)/gi, (_m, p, name) => p + this.get(name));
+      .replace(/((?:\?|&)[a-z_]*=)([A-Za-z0-9_.-]+)(?=@|%40)/gi, (_m, p, name) => p + this.get(name))
+      // GNU social profiles: `https://host/name` and `https://host/index.php/name`.
+      .replace(/^(\/(?:index\.php\/)?)([A-Za-z0-9_]+)(?=$|[/?#])/, (m, p, name) =>
+        this.accounts.has(name.toLowerCase()) &&
+        !SOFTWARE_WORDS.has(name.toLowerCase()) &&
+        !CODE_HOSTS.test(origin)
+          ? p + this.get(name)
+          : m,
+      );
     return origin + rest;
   }
   /** Replaces known names among the `_`, `-`, `@`-separated words of a file name (software names stay). */
@@ -191,7 +206,10 @@ function scrubLinks(text, names) {
         ? PROFILE_PICTURE.test(m)
           ? placeholderImage(m, "avatar")
           : names.inUrl(m)
-        : m.replace(/^(acct:)?([^@]+)/, (_x, p, local) => `${p ?? ""}${names.get(local)}`),
+        : // A known name keeps its placeholder; any other address's local part is a person's: "contact".
+          m.replace(/^(acct:)?([^@]+)/, (_x, p, local) =>
+            p || names.map.has(local.toLowerCase()) ? `${p ?? ""}${names.get(local)}` : "contact",
+          ),
   );
 }
 
@@ -227,7 +245,14 @@ function scrubJson(value, names, parentKey = "") {
   }
   if (!isObject(value)) return value;
   const isAccount =
-    typeof value.username === "string" || typeof value.acct === "string" || parentKey === "person";
+    typeof value.username === "string" ||
+    typeof value.acct === "string" ||
+    typeof value.login === "string" ||
+    parentKey === "person";
+  // The account's own name, wherever else its object spells it (a GitHub user's html_url).
+  const ownName = isAccount
+    ? [value.username, value.login].find((n) => typeof n === "string" && n.length > 2)
+    : undefined;
   const isStatus =
     "content" in value && ("visibility" in value || "spoiler_text" in value || "account" in value);
   const isMedia = parentKey === "media_attachments" || ("blurhash" in value && "preview_url" in value);
@@ -247,7 +272,10 @@ function scrubJson(value, names, parentKey = "") {
       // WebSocket frames carry the event as JSON inside a string.
       out[k] = JSON.stringify(scrubJson(JSON.parse(v), names));
     } else if (typeof v === "string" && v !== "") {
-      if (isAccount && k === "username") out[k] = names.get(v);
+      if (isAccount && (k === "username" || k === "login")) out[k] = names.get(v);
+      else if (k === "adminAccount") out[k] = names.get(v);
+      else if (isAccount && k === "avatar_url") out[k] = placeholderImage(v, "avatar");
+      else if (parentKey === "nodeAdmins" && k === "name") out[k] = scrubText(v);
       else if (isAccount && k === "acct") out[k] = v.replace(/^([^@]+)/, (local) => names.get(local));
       else if (isAccount && k === "name" && parentKey === "person") out[k] = names.get(v);
       else if ((isAccount || parentKey === "maintainer") && (k === "display_name" || k === "name"))
@@ -299,6 +327,10 @@ function scrubJson(value, names, parentKey = "") {
     } else {
       out[k] = scrubJson(v, names, k);
     }
+    if (ownName && typeof out[k] === "string" && out[k].includes("://")) {
+      const own = new RegExp(`(?<=/)${ownName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[/?#])`, "gi");
+      out[k] = out[k].replace(own, names.get(ownName));
+    }
   }
   return out;
 }
@@ -318,6 +350,8 @@ function collectJson(value, names, parentKey = "") {
   }
   if (!isObject(value)) return;
   if (typeof value.username === "string") names.add(value.username, true);
+  if (typeof value.login === "string") names.add(value.login, true);
+  if (typeof value.adminAccount === "string") names.add(value.adminAccount, true);
   if (typeof value.acct === "string") names.add(value.acct.split("@")[0], true);
   if (parentKey === "person" && typeof value.name === "string") names.add(value.name, true);
   for (const [k, v] of Object.entries(value)) collectJson(v, names, k);

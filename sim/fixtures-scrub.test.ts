@@ -34,7 +34,10 @@ function isPlaceholderHtml(html: string): boolean {
 
 /** A profile URL names its person only by placeholder. */
 function isPlaceholderProfileUrl(url: string): boolean {
-  const m = /\/(?:@|users\/|u\/|accounts\/|profile\/|~)([A-Za-z0-9_-]+)/.exec(url);
+  const m =
+    /\/(?:@|users\/|u\/|accounts\/|profile\/|~|hcard\/|poco\/|dfrn_poll\/|salmon\/|channel\/|ofeed\/)([A-Za-z0-9_-]+)/.exec(
+      url,
+    );
   // Numeric ids and image densities (`/@1x/`) are not names.
   return !m || USERNAME.test(m[1]!) || /^\d+x?$/.test(m[1]!);
 }
@@ -58,15 +61,18 @@ function problems(value: unknown, path: string, parentKey = ""): string[] {
   const bad = (key: string, why: string): void => void out.push(`${path}.${key}: ${why}`);
   const str = (k: string): string | null => (typeof value[k] === "string" ? (value[k] as string) : null);
   const isAccount =
-    typeof value.username === "string" || typeof value.acct === "string" || parentKey === "person";
+    typeof value.username === "string" ||
+    typeof value.acct === "string" ||
+    typeof value.login === "string" ||
+    parentKey === "person";
   if (isAccount) {
-    const username = str("username") ?? (parentKey === "person" ? str("name") : null);
+    const username = str("username") ?? str("login") ?? (parentKey === "person" ? str("name") : null);
     if (username !== null && !USERNAME.test(username)) bad("username", username);
     const acct = str("acct");
     if (acct !== null && !USERNAME.test(acct.split("@")[0]!)) bad("acct", acct);
     for (const k of ["display_name", "avatar_description", "header_description"])
       if (str(k) && !isPlaceholderText(str(k)!)) bad(k, str(k)!);
-    for (const k of ["avatar", "avatar_static", "header", "header_static", "banner"])
+    for (const k of ["avatar", "avatar_static", "header", "header_static", "banner", "avatar_url"])
       if (str(k) && !PICTURE.test(str(k)!)) bad(k, str(k)!);
     for (const k of ["url", "uri", "actor_id"])
       if (str(k) && !isPlaceholderProfileUrl(str(k)!)) bad(k, str(k)!);
@@ -94,6 +100,9 @@ function problems(value: unknown, path: string, parentKey = ""): string[] {
   }
   if (parentKey === "options" && str("title") && !isPlaceholderText(str("title")!))
     bad("title", str("title")!);
+  if (str("adminAccount") && !USERNAME.test(str("adminAccount")!)) bad("adminAccount", str("adminAccount")!);
+  if (parentKey === "nodeAdmins" && str("name") && !isPlaceholderText(str("name")!))
+    bad("name", str("name")!);
   if (parentKey === "maintainer" && str("name") && !isPlaceholderText(str("name")!))
     bad("name", str("name")!);
   for (const [k, v] of Object.entries(value)) out.push(...problems(v, `${path}.${k}`, k));
