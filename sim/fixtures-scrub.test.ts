@@ -38,8 +38,8 @@ function isPlaceholderProfileUrl(url: string): boolean {
     /\/(?:@|users\/|u\/|accounts\/|profile\/|~|hcard\/|poco\/|dfrn_poll\/|salmon\/|channel\/|ofeed\/)([A-Za-z0-9_-]+)/.exec(
       url,
     );
-  // Numeric ids and image densities (`/@1x/`) are not names.
-  return !m || USERNAME.test(m[1]!) || /^\d+x?$/.test(m[1]!);
+  // Numeric ids, image densities (`/@1x/`) and GNU social's `salmon/user/N` route are not names.
+  return !m || USERNAME.test(m[1]!) || /^\d+x?$/.test(m[1]!) || m[1] === "user";
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
