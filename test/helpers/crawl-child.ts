@@ -1,11 +1,8 @@
 // A crawler process for the kill -9 test (test/crawl-kill.test.ts): `crawl --once` over a PGlite
 // data folder against a running simulation, progress as JSON lines on stdout, the summary last.
 // Configured by environment: CRAWL_DB (data folder), CRAWL_DNS (host:port), CRAWL_SEED, CRAWL_WORKER.
-import { nullLogger } from "../../src/core/log.js";
-import { createCrawler } from "../../src/crawl/index.js";
-import { createFetcher } from "../../src/net/index.js";
-import { openDb, ServerStore } from "../../src/store/index.js";
-import { simConfig } from "./crawl-sim.js";
+import { openDb } from "../../src/store/index.js";
+import { simCrawler } from "./crawl-sim.js";
 
 function env(name: string): string {
   const v = process.env[name];
@@ -14,17 +11,12 @@ function env(name: string): string {
 }
 
 const db = await openDb(env("CRAWL_DB"));
-const config = simConfig({ dnsServer: env("CRAWL_DNS"), seedDomain: env("CRAWL_SEED") }, { concurrency: 32 });
-const fetcher = createFetcher({ config, logger: nullLogger });
-const crawler = createCrawler({
-  config,
-  store: new ServerStore(db),
-  fetcher,
-  logger: nullLogger,
-  workerId: env("CRAWL_WORKER"),
-  progressIntervalMillis: 200,
-  flushIntervalMillis: 200,
-});
+const { crawler, fetcher } = simCrawler(
+  db,
+  { dnsServer: env("CRAWL_DNS"), seedDomain: env("CRAWL_SEED") },
+  env("CRAWL_WORKER"),
+  { progressIntervalMillis: 200, flushIntervalMillis: 200 },
+);
 crawler.on("progress", (s) => process.stdout.write(`${JSON.stringify({ progress: s })}\n`));
 const summary = await crawler.runOnce();
 process.stdout.write(`${JSON.stringify({ summary })}\n`);

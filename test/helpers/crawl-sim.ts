@@ -4,7 +4,11 @@ import { faultHidesServer } from "../../sim/faults.js";
 import type { Sim } from "../../sim/index.js";
 import type { Config } from "../../src/config/config.js";
 import { defaultConfig } from "../../src/config/config.js";
-import type { ServerRecord, ServerStore } from "../../src/store/index.js";
+import { nullLogger } from "../../src/core/log.js";
+import { createCrawler, type Crawler, type CrawlerOptions } from "../../src/crawl/index.js";
+import { createFetcher, type Fetcher } from "../../src/net/index.js";
+import type { Db } from "../../src/store/db.js";
+import { ServerStore, type ServerRecord } from "../../src/store/index.js";
 
 /**
  * The crawler's configuration for a simulation: every lookup through the simulation's DNS server,
@@ -24,6 +28,26 @@ export function simConfig(
     logLevel: "silent",
     ...overrides,
   });
+}
+
+/** A silent crawler over `db` against a simulation, and its fetcher (close it when done). */
+export function simCrawler(
+  db: Db,
+  sim: Pick<Sim, "dnsServer" | "seedDomain">,
+  workerId: string,
+  extra: Partial<Pick<CrawlerOptions, "progressIntervalMillis" | "flushIntervalMillis">> = {},
+): { crawler: Crawler; fetcher: Fetcher } {
+  const config = simConfig(sim, { concurrency: 32 });
+  const fetcher = createFetcher({ config, logger: nullLogger });
+  const crawler = createCrawler({
+    config,
+    store: new ServerStore(db),
+    fetcher,
+    logger: nullLogger,
+    workerId,
+    ...extra,
+  });
+  return { crawler, fetcher };
 }
 
 /** Every stored server, paged. */

@@ -46,11 +46,8 @@ syncBuiltinESMExports();
 
 const { startSim } = await import("../../sim/index.js");
 const { planStatuses } = await import("../../sim/streaming-content.js");
-const { nullLogger } = await import("../../src/core/log.js");
-const { createCrawler } = await import("../../src/crawl/index.js");
-const { createFetcher } = await import("../../src/net/index.js");
-const { openDb, ServerStore } = await import("../../src/store/index.js");
-const { simConfig } = await import("./crawl-sim.js");
+const { openDb } = await import("../../src/store/index.js");
+const { simCrawler } = await import("./crawl-sim.js");
 
 const sim = await startSim({
   servers: 40,
@@ -60,15 +57,7 @@ const sim = await startSim({
   geoDatabases: true,
 });
 const db = await openDb(process.env.CRAWL_DB!);
-const config = simConfig({ dnsServer: sim.dnsServer, seedDomain: sim.seedDomain }, { concurrency: 32 });
-const fetcher = createFetcher({ config, logger: nullLogger });
-const crawler = createCrawler({
-  config,
-  store: new ServerStore(db),
-  fetcher,
-  logger: nullLogger,
-  workerId: "standalone",
-});
+const { crawler, fetcher } = simCrawler(db, sim, "standalone");
 const summary = await crawler.runOnce();
 planStatuses({ seed: "standalone", count: 200, origins: sim.domains.slice(0, 5) });
 await fetcher.close();
