@@ -22,7 +22,7 @@ export const StreamOptionsSchema = z.object({
     .default([...TRANSPORTS]),
   /** Global cap on open streaming connections. Default 64. */
   maxConnections: z.number().int().min(1).max(10_000).default(64),
-  /** Largest WebSocket message / SSE line / SSE event accepted. Default 256 KiB. */
+  /** Largest WebSocket message, or SSE unfinished line plus event data, accepted. Default 256 KiB. */
   maxFrameBytes: z
     .number()
     .int()
