@@ -20,9 +20,14 @@ import {
 import { createApiApp } from "../src/api/app.js";
 import { defaultConfig } from "../src/config/index.js";
 import { MemoryLogger, systemClock } from "../src/core/index.js";
+import { createFetcher, createGuardedLookup, createResolver, userAgent } from "../src/net/index.js";
 import { openDb } from "../src/store/open.js";
 import { readStreamServers } from "../src/store/stream.js";
+import { streamOptions } from "../src/stream/options.js";
+import { StatusPipeline } from "../src/stream/pipeline.js";
 import { runStreamCommand } from "../src/stream/run.js";
+import { Semaphore } from "../src/stream/semaphore.js";
+import { ServerListener } from "../src/stream/server-listener.js";
 import type { StreamSummary } from "../src/stream/service.js";
 
 /** Each failure of the streaming host, and the outcome class it must be recorded as. */
@@ -42,6 +47,11 @@ describe("stream listeners fall back from a failing streaming host to polling th
   let dir: string;
   let summary: StreamSummary;
   const logger = new MemoryLogger();
+  const network = () => ({
+    dnsServer: sim.dnsAddress,
+    allowNetworks: ["127.0.0.0/8"],
+    onlyNetworks: ["127.0.0.0/8"],
+  });
 
   beforeAll(async () => {
     sim = await startStreamingSim({
@@ -74,12 +84,7 @@ describe("stream listeners fall back from a failing streaming host to polling th
       if (sim.healthyDone() || Date.now() - started > 60_000) setTimeout(() => stop.abort(), 500);
     }, 100);
     summary = await runStreamCommand({
-      config: defaultConfig({
-        db: dir,
-        dnsServer: sim.dnsAddress,
-        allowNetworks: ["127.0.0.0/8"],
-        onlyNetworks: ["127.0.0.0/8"],
-      }),
+      config: defaultConfig({ db: dir, ...network() }),
       stream: {
         topServers: FAILURES.length,
         flushIntervalMillis: 200,
@@ -186,5 +191,51 @@ describe("stream listeners fall back from a failing streaming host to polling th
       await api.app.close();
       await db.close();
     }
+  });
+
+  it("tries the streaming host again after a while on polling", async () => {
+    const d = domainOf("bad-gateway");
+    const site = sim.sites.get(d)!;
+    const from = site.requests.length;
+    const config = defaultConfig(network());
+    const resolver = createResolver({ dnsServer: sim.dnsAddress });
+    const fetcher = createFetcher({ config, logger: new MemoryLogger(), resolver });
+    const listener = new ServerListener(d, {
+      pipeline: new StatusPipeline(),
+      fetcher,
+      lookup: createGuardedLookup(config, resolver),
+      userAgent: userAgent(config),
+      logger: new MemoryLogger(),
+      clock: systemClock,
+      slots: new Semaphore(4),
+      options: streamOptions({
+        backoffBaseMillis: 50,
+        backoffMaxMillis: 200,
+        pollIntervalMillis: 100,
+        retryPreferredAfterMillis: 1_500,
+      }),
+    });
+    const stop = new AbortController();
+    const running = listener.run(stop.signal);
+    await new Promise((r) => setTimeout(r, 4_000));
+    stop.abort();
+    listener.closeConnection();
+    await running;
+    await fetcher.close();
+    // Down the chain to polling, back up to the streaming host once polling had run for a while,
+    // and down again: the streaming host was asked for its stream on both passes.
+    const seq = site.requests
+      .slice(from)
+      .map((r) =>
+        r.host !== d && r.path === "/api/v1/streaming"
+          ? "S"
+          : r.path === "/api/v1/timelines/public"
+            ? "P"
+            : "",
+      )
+      .join("")
+      .replace(/(.)\1+/g, "$1");
+    expect(seq).toMatch(/^S+P+S+P/);
+    expect(listener.state.stoppedReason).toBeNull();
   });
 });
