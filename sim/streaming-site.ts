@@ -20,10 +20,10 @@ export type StreamFault = "drop" | "malformed" | "endless" | "flood" | "hang";
  * certificate for other names, `hang` accepts and never answers (robots.txt aside),
  * `robots_unreachable` answers robots.txt with 503, `http_5xx` answers its streams with 502,
  * `error_frame` accepts the WebSocket and answers the subscription with an error frame (and SSE
- * with 401).
+ * with 401), `hangup` accepts every stream and closes it at once.
  */
 export type StreamingHostFailure =
-  "dns" | "refused" | "tls" | "hang" | "robots_unreachable" | "http_5xx" | "error_frame";
+  "dns" | "refused" | "tls" | "hang" | "robots_unreachable" | "http_5xx" | "error_frame" | "hangup";
 
 /** One simulated server's streaming behaviour. */
 export interface StreamSiteSpec {
@@ -203,10 +203,12 @@ export class StreamSite {
         this.#open.add({ close: () => socket.destroy() });
         return;
       }
-      if (failure !== "error_frame" || path !== "/api/v1/streaming") return reject(502, "Bad Gateway");
+      const accepts = failure === "error_frame" || failure === "hangup";
+      if (!accepts || path !== "/api/v1/streaming") return reject(502, "Bad Gateway");
       this.#log(path, 101, host);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on("error", () => undefined);
+        if (failure === "hangup") return ws.close(1011);
         // Mastodon's answer to a subscription it refuses.
         ws.on("message", () => ws.send(JSON.stringify({ error: "Missing access token", status: 401 })));
       });
@@ -240,6 +242,12 @@ export class StreamSite {
       if (failure === "robots_unreachable")
         return this.#send(res, path, 503, "text/plain", "Service Unavailable", host);
       return this.#send(res, path, 200, "text/plain", "User-agent: *\nAllow: /\n", host);
+    }
+    if (failure === "hangup") {
+      this.#log(path, 200, host);
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(":)\n");
+      return;
     }
     if (failure === "error_frame")
       return this.#send(res, path, 401, "application/json", '{"error":"Missing access token"}', host);

@@ -129,7 +129,7 @@ export async function startStreamingSim(opts: StreamingSimOptions): Promise<Stre
   // ones point at a loopback address nothing listens on.
   const pem = await issueLeafCert([
     ...domains,
-    ...hostsOf(["refused", "hang", "robots_unreachable", "http_5xx", "error_frame"]),
+    ...hostsOf(["refused", "hang", "robots_unreachable", "http_5xx", "error_frame", "hangup"]),
   ]);
   const server = https.createServer({ cert: pem.cert, key: pem.key });
   server.on("request", (req, res) => {
@@ -154,7 +154,7 @@ export async function startStreamingSim(opts: StreamingSimOptions): Promise<Stre
   const port = (server.address() as AddressInfo).port;
   const names = new Set([
     ...domains,
-    ...hostsOf(["tls", "hang", "robots_unreachable", "http_5xx", "error_frame"]),
+    ...hostsOf(["tls", "hang", "robots_unreachable", "http_5xx", "error_frame", "hangup"]),
   ]);
   const refused = new Set(hostsOf(["refused"]));
   const nobodyListens = host.replace(/\.\d+$/, ".254");

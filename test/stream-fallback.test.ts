@@ -39,6 +39,7 @@ const FAILURES: [string, StreamingHostFailure, string][] = [
   ["robots", "robots_unreachable", "http_error"],
   ["bad-gateway", "http_5xx", "http_error"],
   ["error-frame", "error_frame", "auth_required"],
+  ["hangup", "hangup", "http_error"],
 ];
 const domainOf = (label: string): string => `${label}.fallback.test`;
 

@@ -206,13 +206,18 @@ export class ServerListener {
       const verdict = await this.#deps.fetcher.robotsAllowed(`https://${host}${path}`);
       let end: ConnectionEnd;
       let healthy = false;
+      let delivered = false;
       let hostWide = false;
       if (verdict.allowed) {
         const retryAt =
           transport === "poll" && fellBackAt !== null
             ? Math.max(0, fellBackAt + o.retryPreferredAfterMillis - performance.now())
             : null;
-        ({ end, healthy } = await this.#connectOnce(host, transport, signal, retryAt));
+        ({ end, healthy, delivered } = await this.#connectOnce(host, transport, signal, retryAt));
+        if (end.reason === "closed" && !delivered && !healthy && !signal.aborted) {
+          // Accepted, then closed before a single message (a proxy that hangs up): a failure.
+          end = { ...end, reason: "http_error", detail: `${end.detail} before any message` };
+        }
         hostWide = HOST_FAILURES.has(end.reason);
       } else if (verdict.reason === "disallowed") {
         // This transport's path is disallowed: another transport's path may not be.
@@ -335,14 +340,14 @@ export class ServerListener {
     transport: Transport,
     signal: AbortSignal,
     closeAfterMillis: number | null,
-  ): Promise<{ end: ConnectionEnd; healthy: boolean }> {
+  ): Promise<{ end: ConnectionEnd; healthy: boolean; delivered: boolean }> {
     const holdsSlot = transport !== "poll";
     this.state.phase = "connecting";
     if (holdsSlot && !(await this.#deps.slots.acquire(signal)))
-      return { end: ending("closed", "stopped"), healthy: false };
+      return { end: ending("closed", "stopped"), healthy: false, delivered: false };
     try {
       const opened = await this.#open(host, transport, signal);
-      if (!opened.ok) return { end: opened.end, healthy: false };
+      if (!opened.ok) return { end: opened.end, healthy: false, delivered: false };
       const conn = opened.connection;
       this.#conn = conn;
       const since = this.#deps.clock.now();
@@ -359,13 +364,14 @@ export class ServerListener {
       );
       let n = 0;
       // A fallback (polling) is given up at its deadline so the transports before it are tried again.
+      let retrying = false;
       const retryTimer =
         closeAfterMillis === null
           ? null
-          : setTimeout(
-              () => conn.close("trying the transports before this one again"),
-              closeAfterMillis,
-            ).unref();
+          : setTimeout(() => {
+              retrying = true;
+              conn.close("trying the transports before this one again");
+            }, closeAfterMillis).unref();
       for await (const raw of conn) {
         const wait = bucket.take();
         if (wait > 0) await sleep(wait, signal);
@@ -381,7 +387,12 @@ export class ServerListener {
       this.#sample(conn, droppedBefore);
       this.state.connectedSince = null;
       this.#conn = null;
-      return { end, healthy: performance.now() - startedMillis >= this.#deps.options.healthyAfterMillis };
+      return {
+        end,
+        healthy: performance.now() - startedMillis >= this.#deps.options.healthyAfterMillis,
+        // A connection fedimon closed to try the chain again did its job, whatever it carried.
+        delivered: n > 0 || retrying,
+      };
     } finally {
       if (holdsSlot) this.#deps.slots.release();
     }
