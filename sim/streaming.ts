@@ -10,7 +10,13 @@ import {
   type PostTruth,
   type StatusPlan,
 } from "./streaming-content.js";
-import { StreamSite, streamingHostName, type SitePacing, type StreamSiteSpec } from "./streaming-site.js";
+import {
+  StreamSite,
+  streamingHostName,
+  type SitePacing,
+  type StreamingHostFailure,
+  type StreamSiteSpec,
+} from "./streaming-site.js";
 import { issueLeafCert } from "./tls/ca.js";
 
 export { CANARY_RE, countedTruth, planStatuses } from "./streaming-content.js";
@@ -120,17 +126,14 @@ export async function startStreamingSim(opts: StreamingSimOptions): Promise<Stre
     const viaStreaming = streamingHosts.get(name);
     return viaStreaming ? [viaStreaming, true] : undefined;
   };
-  const hostsOf = (failures: string[]): string[] =>
+  const hostsOf = (keep: (failure: StreamingHostFailure) => boolean): string[] =>
     opts.servers
-      .filter((s) => s.streamingHost && failures.includes(s.streamingHost))
+      .filter((s) => s.streamingHost && keep(s.streamingHost))
       .map((s) => streamingHostName(s.domain));
 
   // A `tls` streaming host is left out of the certificate; `dns` ones have no record, `refused`
   // ones point at a loopback address nothing listens on.
-  const pem = await issueLeafCert([
-    ...domains,
-    ...hostsOf(["refused", "hang", "robots_unreachable", "http_5xx", "error_frame", "hangup"]),
-  ]);
+  const pem = await issueLeafCert([...domains, ...hostsOf((f) => f !== "tls")]);
   const server = https.createServer({ cert: pem.cert, key: pem.key });
   server.on("request", (req, res) => {
     const found = siteOf(req.headers.host);
@@ -152,11 +155,8 @@ export async function startStreamingSim(opts: StreamingSimOptions): Promise<Stre
     server.listen(opts.port ?? 443, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const names = new Set([
-    ...domains,
-    ...hostsOf(["tls", "hang", "robots_unreachable", "http_5xx", "error_frame", "hangup"]),
-  ]);
-  const refused = new Set(hostsOf(["refused"]));
+  const names = new Set([...domains, ...hostsOf((f) => f !== "dns" && f !== "refused")]);
+  const refused = new Set(hostsOf((f) => f === "refused"));
   const nobodyListens = host.replace(/\.\d+$/, ".254");
   let dns: DnsServer;
   try {
