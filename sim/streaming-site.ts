@@ -14,6 +14,17 @@ export type SimTransport = "websocket" | "sse" | "poll";
  */
 export type StreamFault = "drop" | "malformed" | "endless" | "flood" | "hang";
 
+/**
+ * How a server's own streaming host `streaming.DOMAIN` (advertised in its instance document) fails:
+ * `dns` has no DNS record, `refused` resolves to an address nothing listens on, `tls` presents a
+ * certificate for other names, `hang` accepts and never answers (robots.txt aside),
+ * `robots_unreachable` answers robots.txt with 503, `http_5xx` answers its streams with 502,
+ * `error_frame` accepts the WebSocket and answers the subscription with an error frame (and SSE
+ * with 401), `hangup` accepts every stream and closes it at once.
+ */
+export type StreamingHostFailure =
+  "dns" | "refused" | "tls" | "hang" | "robots_unreachable" | "http_5xx" | "error_frame" | "hangup";
+
 /** One simulated server's streaming behaviour. */
 export interface StreamSiteSpec {
   domain: string;
@@ -26,8 +37,15 @@ export interface StreamSiteSpec {
   robotsTxt?: string;
   /** Answer every request (robots.txt included) with this status: 410, 418 or 451 (opted out). */
   optOutStatus?: number | null;
-  /** Advertised streaming URL in `/api/v2/instance` (default `wss://DOMAIN`). */
+  /** Advertised streaming URL in `/api/v2/instance` (default `wss://DOMAIN`, or `wss://streaming.DOMAIN` with `streamingHost`). */
   streamingUrl?: string;
+  /** The server advertises `streaming.DOMAIN`, which fails this way (its own domain behaves as the rest of the spec says). */
+  streamingHost?: StreamingHostFailure;
+}
+
+/** The name of a site's separate streaming host. */
+export function streamingHostName(domain: string): string {
+  return `streaming.${domain}`;
 }
 
 /** Pacing shared by all sites. */
@@ -44,6 +62,8 @@ export interface SitePacing {
 
 /** One request the site received (paths only: never a body). */
 export interface SiteRequest {
+  /** The Host the request was for (the domain, or its streaming host). */
+  host: string;
   path: string;
   atMillis: number;
   status: number;
@@ -106,8 +126,8 @@ export class StreamSite {
     return (this.spec.transports ?? ["websocket", "sse", "poll"]).includes(t);
   }
 
-  #log(path: string, status: number): void {
-    this.requests.push({ path, atMillis: Date.now(), status });
+  #log(path: string, status: number, host = this.spec.domain): void {
+    this.requests.push({ host, path, atMillis: Date.now(), status });
   }
 
   /** Closes every open stream of this site. */
@@ -117,10 +137,11 @@ export class StreamSite {
     this.#open.clear();
   }
 
-  /** Answers an HTTP request for this site. */
-  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+  /** Answers an HTTP request for this site (`viaStreamingHost`: sent to its streaming host). */
+  handleRequest(req: IncomingMessage, res: ServerResponse, viaStreamingHost = false): void {
     const url = new URL(req.url ?? "/", `https://${this.spec.domain}`);
     const path = url.pathname;
+    if (viaStreamingHost) return this.#streamingHostRequest(res, path);
     if (this.spec.optOutStatus) return this.#send(res, path, this.spec.optOutStatus, "text/plain", "Gone");
     if (this.spec.fault === "hang" && path !== "/robots.txt") {
       this.#log(path, 0);
@@ -138,7 +159,13 @@ export class StreamSite {
         "application/json",
         JSON.stringify({
           domain: this.spec.domain,
-          configuration: { urls: { streaming: this.spec.streamingUrl ?? `wss://${this.spec.domain}` } },
+          configuration: {
+            urls: {
+              streaming:
+                this.spec.streamingUrl ??
+                `wss://${this.spec.streamingHost ? streamingHostName(this.spec.domain) : this.spec.domain}`,
+            },
+          },
         }),
       );
     }
@@ -160,14 +187,33 @@ export class StreamSite {
     this.#send(res, path, 404, "application/json", '{"error":"Record not found"}');
   }
 
-  /** Handles a WebSocket upgrade for this site. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Handles a WebSocket upgrade for this site (`viaStreamingHost`: sent to its streaming host). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, viaStreamingHost = false): void {
     const url = new URL(req.url ?? "/", `https://${this.spec.domain}`);
     const path = url.pathname;
+    const host = viaStreamingHost ? streamingHostName(this.spec.domain) : this.spec.domain;
     const reject = (status: number, text: string): void => {
-      this.#log(path, status);
+      this.#log(path, status, host);
       socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     };
+    if (viaStreamingHost) {
+      const failure = this.spec.streamingHost;
+      if (failure === "hang") {
+        this.#log(path, 0, host);
+        this.#open.add({ close: () => socket.destroy() });
+        return;
+      }
+      const accepts = failure === "error_frame" || failure === "hangup";
+      if (!accepts || path !== "/api/v1/streaming") return reject(502, "Bad Gateway");
+      this.#log(path, 101, host);
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on("error", () => undefined);
+        if (failure === "hangup") return ws.close(1011);
+        // Mastodon's answer to a subscription it refuses.
+        ws.on("message", () => ws.send(JSON.stringify({ error: "Missing access token", status: 401 })));
+      });
+      return;
+    }
     if (this.spec.optOutStatus) return reject(this.spec.optOutStatus, "Gone");
     if (path !== "/api/v1/streaming") return reject(404, "Not Found");
     if (!this.#offers("websocket"))
@@ -181,8 +227,42 @@ export class StreamSite {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.#websocket(ws, url.searchParams.get("stream")));
   }
 
-  #send(res: ServerResponse, path: string, status: number, type: string, body: string): void {
-    this.#log(path, status);
+  /** The streaming host, failing as the spec says (`dns`, `refused` and `tls` are never reached). */
+  #streamingHostRequest(res: ServerResponse, path: string): void {
+    const host = streamingHostName(this.spec.domain);
+    const failure = this.spec.streamingHost;
+    if (failure === "hang") {
+      if (path === "/robots.txt")
+        return this.#send(res, path, 200, "text/plain", "User-agent: *\nAllow: /\n", host);
+      this.#log(path, 0, host);
+      this.#open.add({ close: () => res.socket?.destroy() });
+      return;
+    }
+    if (path === "/robots.txt") {
+      if (failure === "robots_unreachable")
+        return this.#send(res, path, 503, "text/plain", "Service Unavailable", host);
+      return this.#send(res, path, 200, "text/plain", "User-agent: *\nAllow: /\n", host);
+    }
+    if (failure === "hangup") {
+      this.#log(path, 200, host);
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(":)\n");
+      return;
+    }
+    if (failure === "error_frame")
+      return this.#send(res, path, 401, "application/json", '{"error":"Missing access token"}', host);
+    this.#send(res, path, 502, "text/html", "<html>502 Bad Gateway</html>", host);
+  }
+
+  #send(
+    res: ServerResponse,
+    path: string,
+    status: number,
+    type: string,
+    body: string,
+    host = this.spec.domain,
+  ): void {
+    this.#log(path, status, host);
     res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body) });
     res.end(body);
   }

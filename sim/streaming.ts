@@ -10,13 +10,25 @@ import {
   type PostTruth,
   type StatusPlan,
 } from "./streaming-content.js";
-import { StreamSite, type SitePacing, type StreamSiteSpec } from "./streaming-site.js";
+import {
+  StreamSite,
+  streamingHostName,
+  type SitePacing,
+  type StreamingHostFailure,
+  type StreamSiteSpec,
+} from "./streaming-site.js";
 import { issueLeafCert } from "./tls/ca.js";
 
 export { CANARY_RE, countedTruth, planStatuses } from "./streaming-content.js";
 export type { BoostTruth, PlannedStatus, PostTruth, StatusPlan } from "./streaming-content.js";
-export { StreamSite } from "./streaming-site.js";
-export type { SimTransport, StreamFault, StreamSiteSpec, SitePacing } from "./streaming-site.js";
+export { StreamSite, streamingHostName } from "./streaming-site.js";
+export type {
+  SimTransport,
+  StreamFault,
+  StreamingHostFailure,
+  StreamSiteSpec,
+  SitePacing,
+} from "./streaming-site.js";
 
 /** Options for {@link startStreamingSim}. */
 export interface StreamingSimOptions {
@@ -103,24 +115,39 @@ export async function startStreamingSim(opts: StreamingSimOptions): Promise<Stre
   const sites = new Map<string, StreamSite>();
   for (const s of opts.servers)
     sites.set(s.domain, new StreamSite(s, schedules.get(s.domain)!, plan, pacing, wss));
-  const siteOf = (hostHeader: string | undefined): StreamSite | undefined =>
-    sites.get((hostHeader ?? "").toLowerCase().replace(/:\d+$/, ""));
+  // Separate streaming hosts (`streaming.DOMAIN`), routed to their site.
+  const streamingHosts = new Map<string, StreamSite>();
+  for (const s of opts.servers)
+    if (s.streamingHost) streamingHosts.set(streamingHostName(s.domain), sites.get(s.domain)!);
+  const siteOf = (hostHeader: string | undefined): [StreamSite, boolean] | undefined => {
+    const name = (hostHeader ?? "").toLowerCase().replace(/:\d+$/, "");
+    const site = sites.get(name);
+    if (site) return [site, false];
+    const viaStreaming = streamingHosts.get(name);
+    return viaStreaming ? [viaStreaming, true] : undefined;
+  };
+  const hostsOf = (keep: (failure: StreamingHostFailure) => boolean): string[] =>
+    opts.servers
+      .filter((s) => s.streamingHost && keep(s.streamingHost))
+      .map((s) => streamingHostName(s.domain));
 
-  const pem = await issueLeafCert(domains);
+  // A `tls` streaming host is left out of the certificate; `dns` ones have no record, `refused`
+  // ones point at a loopback address nothing listens on.
+  const pem = await issueLeafCert([...domains, ...hostsOf((f) => f !== "tls")]);
   const server = https.createServer({ cert: pem.cert, key: pem.key });
   server.on("request", (req, res) => {
-    const site = siteOf(req.headers.host);
-    if (!site) {
+    const found = siteOf(req.headers.host);
+    if (!found) {
       res.writeHead(421).end();
       return;
     }
-    site.handleRequest(req, res);
+    found[0].handleRequest(req, res, found[1]);
   });
   server.on("upgrade", (req, socket, head) => {
     socket.on("error", () => undefined);
-    const site = siteOf(req.headers.host);
-    if (!site) socket.destroy();
-    else site.handleUpgrade(req, socket, head);
+    const found = siteOf(req.headers.host);
+    if (!found) socket.destroy();
+    else found[0].handleUpgrade(req, socket, head, found[1]);
   });
   server.on("tlsClientError", () => undefined);
   await new Promise<void>((resolve, reject) => {
@@ -128,14 +155,16 @@ export async function startStreamingSim(opts: StreamingSimOptions): Promise<Stre
     server.listen(opts.port ?? 443, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const names = new Set(domains);
+  const names = new Set([...domains, ...hostsOf((f) => f !== "dns" && f !== "refused")]);
+  const refused = new Set(hostsOf((f) => f === "refused"));
+  const nobodyListens = host.replace(/\.\d+$/, ".254");
   let dns: DnsServer;
   try {
     dns = await startDnsServer({
       resolve: (name, type) =>
-        names.has(name)
+        names.has(name) || refused.has(name)
           ? type === "A"
-            ? { kind: "records", addresses: [host] }
+            ? { kind: "records", addresses: [refused.has(name) ? nobodyListens : host] }
             : { kind: "nodata" }
           : { kind: "nxdomain" },
     });

@@ -171,10 +171,15 @@ class GuardedFetcher implements FetcherWithStats {
     try {
       parsed = new URL(url);
     } catch {
-      return { allowed: false, reason: "unavailable", detail: "not a URL" };
+      return { allowed: false, reason: "unavailable", outcome: "invalid_domain", detail: "not a URL" };
     }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      return { allowed: false, reason: "unavailable", detail: "not an http(s) URL" };
+      return {
+        allowed: false,
+        reason: "unavailable",
+        outcome: "invalid_domain",
+        detail: "not an http(s) URL",
+      };
     }
     const check = await this.#robots.check(parsed);
     if (check.allowed) {
@@ -183,7 +188,8 @@ class GuardedFetcher implements FetcherWithStats {
         crawlDelaySecs: check.crawlDelayMillis > 0 ? check.crawlDelayMillis / 1000 : null,
       };
     }
-    return { allowed: false, reason: check.reason, detail: check.detail };
+    if (check.reason === "disallowed") return { allowed: false, reason: "disallowed", detail: check.detail };
+    return { allowed: false, reason: "unavailable", outcome: check.outcome, detail: check.detail };
   }
 
   clearCaches(): void {

@@ -71,4 +71,11 @@ export interface Fetcher {
 /** A robots.txt decision, with the reason when it is not a plain allow. */
 export type RobotsVerdict =
   | { allowed: true; crawlDelaySecs: number | null }
-  | { allowed: false; reason: "disallowed" | "unavailable"; detail: string };
+  | { allowed: false; reason: "disallowed"; detail: string }
+  | {
+      allowed: false;
+      reason: "unavailable";
+      detail: string;
+      /** Why robots.txt could not be read, as the outcome a request blocked by it reports. */
+      outcome?: Exclude<Outcome, "ok">;
+    };

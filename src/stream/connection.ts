@@ -32,7 +32,7 @@ export interface TransportOptions {
   /** Resolves through fedimon's resolver and refuses private addresses at connect time. */
   lookup: LookupFunction;
   userAgent: string;
-  /** Largest WebSocket message, SSE line or SSE event accepted; beyond it the connection is closed. */
+  /** Largest WebSocket message, or SSE unfinished line plus event data, accepted; beyond it the connection is closed. */
   maxFrameBytes: number;
   /** Largest amount of queued, unprocessed messages per connection. */
   maxQueueBytes: number;
@@ -47,7 +47,7 @@ export interface TransportOptions {
 export interface ConnectionStats {
   /** Most bytes ever queued at once (bounded by `maxQueueBytes`). */
   peakQueuedBytes: number;
-  /** Most characters held by the SSE parser at once (bounded by `maxFrameBytes`); 0 for others. */
+  /** Most characters the SSE parser held at once (an upper bound; at most `maxFrameBytes` plus one chunk); 0 for others. */
   peakBufferedChars: number;
   droppedMessages: number;
 }

@@ -22,7 +22,7 @@ export const StreamOptionsSchema = z.object({
     .default([...TRANSPORTS]),
   /** Global cap on open streaming connections. Default 64. */
   maxConnections: z.number().int().min(1).max(10_000).default(64),
-  /** Largest WebSocket message / SSE line / SSE event accepted. Default 256 KiB. */
+  /** Largest WebSocket message, or SSE unfinished line plus event data, accepted. Default 256 KiB. */
   maxFrameBytes: z
     .number()
     .int()
@@ -46,8 +46,14 @@ export const StreamOptionsSchema = z.object({
   backoffBaseMillis: z.number().int().min(1).default(1_000),
   /** Longest reconnect delay. Default 5 minutes. */
   backoffMaxMillis: z.number().int().min(1).default(300_000),
-  /** Failed attempts on one transport (never opened) before trying the next. Default 3. */
+  /** Failed attempts in a row on one transport (of one host) before trying the next. Default 3. */
   failuresBeforeFallback: z.number().int().min(1).default(3),
+  /** After this long on a transport it fell back to because the ones before it failed, the listener tries them again (polling is stopped for it). Default 30 minutes. */
+  retryPreferredAfterMillis: z
+    .number()
+    .int()
+    .min(1)
+    .default(30 * 60_000),
   /** Pause between polls of a timeline. Default 30 s. */
   pollIntervalMillis: z.number().int().min(1).default(30_000),
   /** Cap on one polled page. Default 2 MiB. */

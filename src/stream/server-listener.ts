@@ -45,6 +45,8 @@ export interface ListenerDeps {
 export interface ListenerState {
   domain: string;
   transport: Transport | null;
+  /** The host the transport uses: the server's domain, or the streaming host it advertises. */
+  host: string | null;
   phase: "starting" | "connecting" | "connected" | "waiting" | "stopped";
   /** Why the last connection or attempt ended. */
   lastEnd: EndReason | null;
@@ -72,12 +74,52 @@ function transportPath(t: Transport, scope: TimelineScope): string {
   return "/api/v1/timelines/public";
 }
 
+/** One way to read a server's timeline: a transport on a host. */
+export interface Candidate {
+  transport: Transport;
+  host: string;
+}
+
 /**
- * Listens to one server's public timeline until stopped: picks a transport (WebSocket, else SSE,
- * else polling), reconnects with exponential backoff that resets after a healthy connection,
- * honours robots.txt for each transport's path and stops for good on an opt-out (410/418/451), a
- * robots.txt disallow of every transport or a refused address. Its messages go into the shared
- * pipeline at a bounded rate, so a flooding server is slowed without slowing anyone else.
+ * The order in which a listener tries its server: each streaming transport on the advertised
+ * streaming host, then each transport on the server's own domain. Polling is only ever done on the
+ * domain (the timeline API belongs to the web application, not to the streaming service).
+ */
+export function fallbackChain(
+  transports: readonly Transport[],
+  domain: string,
+  streamingHost: string,
+): Candidate[] {
+  const hosts = streamingHost === domain ? [domain] : [streamingHost, domain];
+  return hosts.flatMap((host) =>
+    transports.filter((t) => t !== "poll" || host === domain).map((transport) => ({ transport, host })),
+  );
+}
+
+/**
+ * Failures that belong to the host rather than to a transport (its name, its address, its TLS):
+ * every transport on that host would fail the same way, so the listener moves on to the next host.
+ * robots.txt that cannot be read is one too (it covers every path of the host).
+ */
+const HOST_FAILURES: ReadonlySet<EndReason> = new Set<EndReason>([
+  "dns_not_found",
+  "dns_error",
+  "refused",
+  "tls_error",
+  "cert_invalid",
+]);
+
+/**
+ * Listens to one server's public timeline until stopped. Walks a fallback chain (WebSocket, SSE on
+ * the advertised streaming host, then WebSocket, SSE and polling on the server's own domain):
+ * a transport the server does not offer (4xx, an error frame, robots.txt disallowing its path)
+ * is left at once, one that keeps failing (DNS, refused, TLS, timeouts, 5xx, robots.txt
+ * unreachable) after `failuresBeforeFallback` attempts in a row, and a host-wide failure leaves
+ * the whole host. Reconnects use exponential backoff that resets after a healthy connection; after
+ * `retryPreferredAfterMillis` on a fallback the chain is tried again from the top. Stops for good
+ * on an opt-out (410/418/451), on robots.txt or the server refusing every transport, or on a name
+ * or address the domain must not be contacted at. Its messages go into the shared pipeline at a
+ * bounded rate, so a flooding server is slowed without slowing anyone else.
  */
 export class ServerListener {
   readonly state: ListenerState;
@@ -96,6 +138,7 @@ export class ServerListener {
     this.state = {
       domain,
       transport: null,
+      host: null,
       phase: "starting",
       lastEnd: null,
       lastDetail: null,
@@ -117,74 +160,135 @@ export class ServerListener {
   /** Runs until `signal` aborts or the server must not be contacted again. Never throws. */
   async run(signal: AbortSignal): Promise<void> {
     const o = this.#deps.options;
-    const transports = [...o.transports];
-    let ti = 0;
-    let attempt = 0;
-    let failuresHere = 0;
     // The instance document gets a small budget of its own: a server that hangs there costs a
     // few seconds, not the fetcher's full timeouts twice, before the streams are tried.
     const budget = AbortSignal.any([signal, AbortSignal.timeout(2 * o.connectTimeoutMillis)]);
-    const host = isIP(this.domain)
+    const streamingHost = isIP(this.domain)
       ? null
       : await discoverStreamingHost(this.#deps.fetcher, this.domain, budget);
-    if (host === null) return this.#stop("invalid_domain", "not a domain name");
+    if (streamingHost === null) return this.#stop("invalid_domain", "not a domain name");
+    const chain = fallbackChain(o.transports, this.domain, streamingHost);
+    let ci = 0;
+    /** Backoff exponent on the current candidate, and on passes down the whole chain. */
+    let attempt = 0;
+    let passes = 0;
+    let failuresHere = 0;
+    /** When a failure first moved the listener down the chain (performance.now()), if it did. */
+    let fellBackAt: number | null = null;
+    /** Candidates that answered "not offered here" (or robots.txt disallowed) on this pass. */
+    const notOffered = new Set<number>();
+    const moveTo = (next: number, why?: ConnectionEnd): void => {
+      if (why && next !== ci) {
+        const from = chain[ci]!;
+        const to = chain[next]!;
+        this.#log.info("stream listener fell back", {
+          domain: this.domain,
+          from: `${from.transport} ${from.host}`,
+          to: `${to.transport} ${to.host}`,
+          reason: why.reason,
+          detail: why.detail,
+        });
+      }
+      ci = next;
+      attempt = failuresHere = 0;
+    };
     while (!signal.aborted) {
-      const transport = transports[ti]!;
+      if (ci > 0 && fellBackAt !== null && performance.now() - fellBackAt >= o.retryPreferredAfterMillis) {
+        // What failed before may work now (a streaming host back in DNS): start over from the top.
+        moveTo(0);
+        fellBackAt = null;
+        notOffered.clear();
+      }
+      const { transport, host } = chain[ci]!;
       this.state.transport = transport;
+      this.state.host = host;
       const path = transportPath(transport, this.#scope);
       const verdict = await this.#deps.fetcher.robotsAllowed(`https://${host}${path}`);
       let end: ConnectionEnd;
       let healthy = false;
-      // Only a transport's own failures count toward falling back to the next one.
-      const tried = verdict.allowed;
+      let delivered = false;
+      let hostWide = false;
       if (verdict.allowed) {
-        ({ end, healthy } = await this.#connectOnce(host, transport, signal));
+        const retryAt =
+          transport === "poll" && fellBackAt !== null
+            ? Math.max(0, fellBackAt + o.retryPreferredAfterMillis - performance.now())
+            : null;
+        ({ end, healthy, delivered } = await this.#connectOnce(host, transport, signal, retryAt));
+        if (end.reason === "closed" && !delivered && !healthy && !signal.aborted) {
+          // Accepted, then closed before a single message (a proxy that hangs up): a failure.
+          end = { ...end, reason: "http_error", detail: `${end.detail} before any message` };
+        }
+        hostWide = HOST_FAILURES.has(end.reason);
       } else if (verdict.reason === "disallowed") {
         // This transport's path is disallowed: another transport's path may not be.
         end = ending("robots_disallow", `robots.txt disallows ${path}`, { unsupported: true });
       } else {
-        // robots.txt unreachable or 5xx: disallowed for now, asked again after the backoff.
-        end = ending("http_error", `robots.txt unavailable: ${verdict.detail}`);
+        // robots.txt unreachable or 5xx: this host is disallowed for now (RFC 9309), recorded
+        // with why it could not be read.
+        end = ending(verdict.outcome ?? "http_error", `robots.txt unreachable: ${verdict.detail}`);
+        hostWide = true;
       }
       if (signal.aborted) break;
+      const detail = `${transport}${host === this.domain ? "" : ` via ${host}`}: ${end.detail}`;
       this.state.lastEnd = end.reason;
-      this.state.lastDetail = end.detail;
+      this.state.lastDetail = detail;
       this.state.attempts++;
       this.#log.debug("stream connection ended", {
         domain: this.domain,
         transport,
+        host,
         reason: end.reason,
         detail: end.detail,
         status: end.httpStatus,
       });
-      if (STOP_REASONS.has(end.reason) && !end.unsupported) return this.#stop(end.reason, end.detail);
-      const lastTransport = ti === transports.length - 1;
-      if (end.unsupported) {
-        // Not offered to us here (or not allowed): the next transport, or nothing left to try.
-        if (lastTransport) return this.#stop(end.reason, end.detail);
-        ti++;
-        attempt = failuresHere = 0;
+      const ownDomain = host === this.domain;
+      if (STOP_REASONS.has(end.reason) && !end.unsupported) {
+        // An opt-out stops the listener wherever it was said. A streaming host that must not be
+        // contacted (a private address) is only skipped: the server's own domain comes next.
+        if (ownDomain || end.reason === "opted_out") return this.#stop(end.reason, detail);
+        chain.forEach((c, i) => c.host === host && notOffered.add(i));
+        moveTo(
+          chain.findIndex((c) => c.host !== host),
+          end,
+        );
         continue;
       }
-      if (healthy) attempt = failuresHere = 0;
-      else if (
-        tried &&
-        end.reason !== "closed" &&
-        ++failuresHere >= o.failuresBeforeFallback &&
-        !lastTransport
-      ) {
-        // The transport keeps failing (a broken streaming service behind a working API): fall back.
-        ti++;
-        attempt = failuresHere = 0;
-        continue;
+      let startOver = false;
+      if (end.unsupported) {
+        // Not offered to us here (or not allowed): the next candidate at once.
+        notOffered.add(ci);
+        if (ci < chain.length - 1) {
+          moveTo(ci + 1, end);
+          continue;
+        }
+        // The whole chain refused: nothing to listen to. Otherwise something on it failed for a
+        // reason that may pass: start over from the top after a pause.
+        if (notOffered.size === chain.length) return this.#stop(end.reason, detail);
+        moveTo(0);
+        notOffered.clear();
+        fellBackAt = null;
+        startOver = true;
+      } else if (healthy) {
+        attempt = failuresHere = passes = 0;
+      } else if (end.reason !== "closed" && ++failuresHere >= o.failuresBeforeFallback) {
+        // The candidate keeps failing (a broken or unresolvable streaming host, a streaming
+        // service down behind a working API): fall back, past the whole host when the host failed.
+        const next = hostWide ? chain.findIndex((c, i) => i > ci && c.host !== host) : ci + 1;
+        if (next > 0 && next < chain.length) {
+          moveTo(next, end);
+          fellBackAt ??= performance.now();
+          continue;
+        }
+        // Nothing further down the chain: keep retrying here, with backoff.
       }
       const delay = reconnectDelayMillis(
-        attempt++,
-        end.reason,
+        startOver ? passes++ : attempt++,
+        // A refusal that ended a pass is not a reason to stop: only the wait is asked for here.
+        startOver ? "closed" : end.reason,
         { baseMillis: o.backoffBaseMillis, maxMillis: o.backoffMaxMillis },
         end.retryAfterMillis,
       );
-      if (delay === null) return this.#stop(end.reason, end.detail);
+      if (delay === null) return this.#stop(end.reason, detail);
       this.state.phase = "waiting";
       await sleep(delay, signal);
     }
@@ -235,14 +339,15 @@ export class ServerListener {
     host: string,
     transport: Transport,
     signal: AbortSignal,
-  ): Promise<{ end: ConnectionEnd; healthy: boolean }> {
+    closeAfterMillis: number | null,
+  ): Promise<{ end: ConnectionEnd; healthy: boolean; delivered: boolean }> {
     const holdsSlot = transport !== "poll";
     this.state.phase = "connecting";
     if (holdsSlot && !(await this.#deps.slots.acquire(signal)))
-      return { end: ending("closed", "stopped"), healthy: false };
+      return { end: ending("closed", "stopped"), healthy: false, delivered: false };
     try {
       const opened = await this.#open(host, transport, signal);
-      if (!opened.ok) return { end: opened.end, healthy: false };
+      if (!opened.ok) return { end: opened.end, healthy: false, delivered: false };
       const conn = opened.connection;
       this.#conn = conn;
       const since = this.#deps.clock.now();
@@ -258,6 +363,15 @@ export class ServerListener {
         this.#deps.options.maxStatusesPerSecPerServer,
       );
       let n = 0;
+      // A fallback (polling) is given up at its deadline so the transports before it are tried again.
+      let retrying = false;
+      const retryTimer =
+        closeAfterMillis === null
+          ? null
+          : setTimeout(() => {
+              retrying = true;
+              conn.close("trying the transports before this one again");
+            }, closeAfterMillis).unref();
       for await (const raw of conn) {
         const wait = bucket.take();
         if (wait > 0) await sleep(wait, signal);
@@ -269,10 +383,16 @@ export class ServerListener {
         if ((++n & 63) === 0) this.#sample(conn, droppedBefore);
       }
       const end = override ?? (await conn.ended);
+      if (retryTimer) clearTimeout(retryTimer);
       this.#sample(conn, droppedBefore);
       this.state.connectedSince = null;
       this.#conn = null;
-      return { end, healthy: performance.now() - startedMillis >= this.#deps.options.healthyAfterMillis };
+      return {
+        end,
+        healthy: performance.now() - startedMillis >= this.#deps.options.healthyAfterMillis,
+        // A connection fedimon closed to try the chain again did its job, whatever it carried.
+        delivered: n > 0 || retrying,
+      };
     } finally {
       if (holdsSlot) this.#deps.slots.release();
     }

@@ -1,105 +1,65 @@
+import { createParser, type EventSourceParser } from "eventsource-parser";
+
 /** One Server-Sent Event: its `event` name (default `message`) and its data lines joined by `\n`. */
 export interface SseEvent {
   event: string;
   data: string;
 }
 
-/** What feeding a chunk produced: events, and an error once a bound was crossed (then stop feeding). */
+/** What feeding a chunk produced: events, and an error once the bound was crossed (then stop feeding). */
 export interface SseFeedResult {
   events: SseEvent[];
-  error: "line_too_long" | "event_too_large" | null;
+  error: "too_large" | null;
 }
 
+/** Longest event name kept (Mastodon's are a few characters; the rest is cut off). */
+const MAX_EVENT_NAME = 64;
+
 /**
- * An incremental Server-Sent Events parser (the WHATWG `text/event-stream` rules: `event:`,
- * `data:`, comments, CR / LF / CRLF line ends, a blank line dispatches) with hard bounds, so a
- * server that streams forever without a newline, or with endless `data:` lines and no blank line,
- * costs at most `maxLineChars` + `maxEventChars` of memory. Pure (no I/O), never throws.
+ * A bounded Server-Sent Events reader: `eventsource-parser` (the WHATWG `text/event-stream` rules:
+ * `event:`, `data:`, `id:`, comments, CR / LF / CRLF line ends, a blank line dispatches) with its
+ * `maxBufferSize` set, so a server that streams forever without a newline, or with endless `data:`
+ * lines and no blank line, costs at most `maxBufferChars` (plus the chunk being read) before the
+ * connection is ended as too large. Returns events per chunk rather than through callbacks, and
+ * never throws.
  */
 export class SseParser {
-  readonly maxLineChars: number;
-  readonly maxEventChars: number;
-  #line = "";
-  #skipLf = false;
-  #event = "";
-  #data: string[] = [];
-  #dataChars = 0;
-  #failed: SseFeedResult["error"] = null;
-  /** The most characters held at once (partial line + pending event data), for memory-bound checks. */
+  readonly maxBufferChars: number;
+  readonly #parser: EventSourceParser;
+  #events: SseEvent[] = [];
+  #overflow = false;
+  /** Characters fed since the parser last dispatched an event: all it can be holding. */
+  #sinceEvent = 0;
+  /**
+   * An upper bound of the most characters the parser held at once (its pending line and pending
+   * event data were both fed since its last event, and never exceed the bound plus one chunk).
+   */
   peakBufferedChars = 0;
 
-  constructor(opts: { maxLineChars: number; maxEventChars?: number }) {
-    this.maxLineChars = opts.maxLineChars;
-    this.maxEventChars = opts.maxEventChars ?? opts.maxLineChars;
+  constructor(opts: { maxBufferChars: number }) {
+    this.maxBufferChars = opts.maxBufferChars;
+    this.#parser = createParser({
+      maxBufferSize: opts.maxBufferChars,
+      onEvent: (e) => {
+        this.#events.push({ event: (e.event ?? "message").slice(0, MAX_EVENT_NAME), data: e.data });
+      },
+      onError: (err) => {
+        // Unknown fields and bad `retry` values are ignored, as EventSource does.
+        if (err.type === "max-buffer-size-exceeded") this.#overflow = true;
+      },
+    });
   }
 
   /** Feeds decoded text; returns the events completed by it. */
   feed(chunk: string): SseFeedResult {
-    const events: SseEvent[] = [];
-    if (this.#failed) return { events, error: this.#failed };
-    let start = 0;
-    const n = chunk.length;
-    let i = 0;
-    if (this.#skipLf && n > 0) {
-      this.#skipLf = false;
-      if (chunk.charCodeAt(0) === 10) start = i = 1;
-    }
-    for (; i < n; i++) {
-      const c = chunk.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      const piece = chunk.slice(start, i);
-      if (this.#line.length + piece.length > this.maxLineChars) return this.#fail(events, "line_too_long");
-      const line = this.#line.length ? this.#line + piece : piece;
-      this.#line = "";
-      const err = this.#processLine(line, events);
-      if (err) return this.#fail(events, err);
-      if (c === 13) {
-        if (i + 1 < n) {
-          if (chunk.charCodeAt(i + 1) === 10) i++;
-        } else this.#skipLf = true;
-      }
-      start = i + 1;
-    }
-    if (start < n) {
-      if (this.#line.length + (n - start) > this.maxLineChars) return this.#fail(events, "line_too_long");
-      this.#line += chunk.slice(start);
-    }
-    const held = this.#line.length + this.#dataChars;
+    if (this.#overflow) return { events: [], error: "too_large" };
+    const held = Math.min(this.#sinceEvent + chunk.length, this.maxBufferChars + chunk.length);
     if (held > this.peakBufferedChars) this.peakBufferedChars = held;
-    return { events, error: null };
-  }
-
-  #fail(events: SseEvent[], error: NonNullable<SseFeedResult["error"]>): SseFeedResult {
-    this.#failed = error;
-    this.#line = "";
-    this.#data = [];
-    this.#dataChars = 0;
-    return { events, error };
-  }
-
-  #processLine(line: string, events: SseEvent[]): SseFeedResult["error"] {
-    if (line.length === 0) {
-      if (this.#data.length > 0)
-        events.push({ event: this.#event || "message", data: this.#data.join("\n") });
-      this.#event = "";
-      this.#data = [];
-      this.#dataChars = 0;
-      return null;
-    }
-    if (line.charCodeAt(0) === 58 /* : */) return null; // comment (Mastodon's `:thump` heartbeat)
-    const colon = line.indexOf(":");
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? "" : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === "data") {
-      this.#dataChars += value.length + 1;
-      if (this.#dataChars > this.maxEventChars) return "event_too_large";
-      this.#data.push(value);
-      if (this.#dataChars > this.peakBufferedChars) this.peakBufferedChars = this.#dataChars;
-    } else if (field === "event") {
-      this.#event = value.slice(0, 64);
-    }
-    // `id` and `retry` are ignored: a reconnect starts from the live stream.
-    return null;
+    this.#parser.feed(chunk);
+    const events = this.#events;
+    this.#events = [];
+    // After an event, only what followed it in this chunk can still be held.
+    this.#sinceEvent = events.length > 0 ? chunk.length : this.#sinceEvent + chunk.length;
+    return { events, error: this.#overflow ? "too_large" : null };
   }
 }

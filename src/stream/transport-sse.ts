@@ -22,8 +22,9 @@ export function ssePath(scope: TimelineScope): string {
 
 /**
  * Opens a Server-Sent Events stream of a public timeline over HTTPS, through the guarded `lookup`
- * (no redirects followed, no compression asked for). Lines and events are bounded by
- * `maxFrameBytes` (a server that never sends a newline is cut off there), queued messages by
+ * (no redirects followed, no compression asked for). What the event-stream parser holds (an
+ * unfinished line and the event's data) is bounded by `maxFrameBytes` (a server that never sends a
+ * newline, or never ends an event, is cut off there), queued messages by
  * `maxQueueBytes` (the response is paused while the listener catches up).
  */
 export function openSse(
@@ -37,7 +38,7 @@ export function openSse(
     let res: IncomingMessage | null = null;
     // eslint-disable-next-line prefer-const
     let req: ClientRequest;
-    const parser = new SseParser({ maxLineChars: opts.maxFrameBytes, maxEventChars: opts.maxFrameBytes });
+    const parser = new SseParser({ maxBufferChars: opts.maxFrameBytes });
     const queue = new BoundedQueue<RawMessage>({
       maxBytes: opts.maxQueueBytes,
       onPause: () => res?.pause(),
@@ -111,12 +112,7 @@ export function openSse(
         for (const e of r.events)
           queue.push({ kind: "sse", event: e.event, data: e.data }, e.data.length + 16);
         if (r.error) {
-          shell.finish(
-            ending(
-              "too_large",
-              r.error === "line_too_long" ? "line longer than the limit" : "event larger than the limit",
-            ),
-          );
+          shell.finish(ending("too_large", "unfinished line or event larger than the limit"));
           req.destroy();
         }
       });
