@@ -6,6 +6,7 @@ import type { Logger } from "../core/log.js";
 import { createFetcher } from "../net/index.js";
 import type { Db } from "../store/db.js";
 import { openDb } from "../store/open.js";
+import { dataDirLockOf } from "../store/pglite.js";
 import { createApiApp, type ApiApp } from "./app.js";
 import { exportDumps, type ExportResult } from "./dumps/export.js";
 import { importDumps, type ImportResult } from "./dumps/import.js";
@@ -61,6 +62,8 @@ export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
     const addr = api.app.server.address();
     const port = typeof addr === "object" && addr ? addr.port : opts.config.port;
     const url = `http://${opts.config.host.includes(":") ? `[${opts.config.host}]` : opts.config.host}:${port}`;
+    // A second process on this embedded data folder reads through this API (store/data-dir-lock.ts).
+    dataDirLockOf(db)?.announceApi(url);
     const dumpsDir = api.ctx.options.dumpsDir;
     const jobs =
       opts.jobs === false
@@ -85,6 +88,7 @@ export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
       jobs,
       async close() {
         await jobs?.stop();
+        dataDirLockOf(db)?.announceApi(null);
         await api.app.close();
         if (ownDb) await db.close();
       },

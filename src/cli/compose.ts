@@ -43,7 +43,7 @@ export async function composeApp(
       logger.warn("deny list lines skipped", { file: config.denyList, errors: loaded.errors.slice(0, 20) });
     denyList = loaded;
   }
-  const db = await openDb(config.db);
+  const db = await openDb(config.db, { logger });
   const fetcher = createFetcher({ config, logger: logger.child("net"), clock });
   return {
     config,
@@ -59,15 +59,29 @@ export async function composeApp(
   };
 }
 
-/** An AbortSignal that fires on the first SIGINT or SIGTERM; a second one exits at once. */
+/**
+ * The longest a stop may take: a service manager's grace (Docker's default is 10 s) less a margin.
+ * The crawler aborts what is in flight after 5 s and gives up writing after 9 s; this is the
+ * backstop for anything else that would hang the exit.
+ */
+export const STOP_DEADLINE_MILLIS = 9_500;
+
+/**
+ * An AbortSignal that fires on the first SIGINT or SIGTERM; a second one exits at once, and so
+ * does a stop still running after {@link STOP_DEADLINE_MILLIS}.
+ */
 export function shutdownSignal(logger?: Logger): AbortSignal {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       process.exit(130);
     }
-    logger?.info("stopping: finishing work in flight", { signal: sig });
+    logger?.info("stopping: no new work; work in flight has 5 s to finish", { signal: sig });
     controller.abort();
+    setTimeout(() => {
+      logger?.error("stop took too long: exiting now", { afterMillis: STOP_DEADLINE_MILLIS });
+      process.exit(1);
+    }, STOP_DEADLINE_MILLIS).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -101,6 +115,8 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
     clock: app.clock,
     denyList: app.denyList,
     workerId: workerId ?? defaultWorkerId(),
+    // An embedded data folder is held by this process alone (store/data-dir-lock.ts).
+    exclusiveStore: app.db.kind === "pglite",
     geoHttps: new GeoHttpsStore(app.db),
     coverage: coverageSink(app.db),
     geo: await openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb }),

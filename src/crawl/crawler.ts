@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
@@ -9,6 +10,7 @@ import { type GeoDatabases, openGeoDatabases } from "../geo/index.js";
 import { createGuardedLookup, createResolver, type LookupFunction, type Resolver } from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
 import type { DueServer, ServerStore } from "../store/index.js";
+import { isConnectionError } from "../store/db.js";
 import type { AdmissionStats } from "./frontier.js";
 import { toCompletedPoll } from "./completion.js";
 import { type GeoHttpsSink, type GeoStepDeps, type GeoStepResult, locateAndGrade } from "./geo-step.js";
@@ -30,6 +32,13 @@ export interface CrawlSummary {
   polled: number;
   /** Polls written to the store (less than `polled` only if leases were lost or a batch was dropped). */
   written: number;
+  /**
+   * Probes cut short by a stop (SIGTERM) after the grace period: nothing recorded against those
+   * servers, their leases released, so they are due again at once. Not counted in `polled`.
+   */
+  notAttempted: number;
+  /** Finished polls that could not be written before the stop's deadline (the database was unreachable). */
+  unwritten: number;
   ok: number;
   failuresByOutcome: ProgressSnapshot["failuresByOutcome"];
   /** New names inserted into the frontier (seeds included). */
@@ -58,11 +67,22 @@ export interface CrawlerOptions {
   clock?: Clock;
   denyList?: DenyList | null;
   /**
-   * The lease owner: stable across restarts of the same worker (so a restart after `kill -9`
-   * takes its own leases back at once) and distinct between processes sharing a database.
-   * See {@link defaultWorkerId}.
+   * The lease owner, distinct between processes sharing a database. See {@link defaultWorkerId}.
+   * A restart under the same id takes that id's leases back at once.
    */
   workerId: string;
+  /**
+   * This process is the only one that can reach the store (an embedded data folder, which one
+   * process holds at a time): every lease found at start is from a run that died, and is released.
+   * Default false.
+   */
+  exclusiveStore?: boolean;
+  /** After a stop is asked, in-flight probes have this long to finish before they are aborted. Default 5 s. */
+  stopGraceMillis?: number;
+  /** After a stop is asked, buffered results are retried this long if the database is unreachable. Default 9 s. */
+  stopDeadlineMillis?: number;
+  /** Claiming pauses while this many finished polls wait to be written. Default 5,000. */
+  maxBufferedPolls?: number;
   /**
    * Where locations and HTTPS grades are written (`new GeoHttpsStore(db)`). Default none: servers
    * are then neither located nor HTTPS-probed.
@@ -119,12 +139,17 @@ export interface Crawler {
 }
 
 /**
- * A default worker id: the hostname. Stable across restarts (so a restarted worker takes its own
- * leases back at once); two crawler processes on one host sharing a database need distinct ids.
+ * A default worker id, unique per process: `hostname:pid:random`. Two crawlers on one host (or in
+ * two containers with the same pid) never share one, so neither releases the other's leases. What
+ * a worker that died held comes due again when its leases expire (5 min), or at once on an
+ * embedded store (`exclusiveStore`) or for an operator who gives a stable `--worker-id`.
  */
 export function defaultWorkerId(): string {
-  return hostname() || "fedimon";
+  return `${hostname() || "fedimon"}:${process.pid}:${randomBytes(3).toString("hex")}`;
 }
+
+/** Longest wait between retries while the database is unreachable. */
+const MAX_BACKOFF_MILLIS = 30_000;
 
 /** The last HTTPS probe time of each claimed server (one query), or null when it cannot be read. */
 async function httpsProbeTimes(
@@ -235,6 +260,34 @@ class CrawlerImpl implements Crawler {
     return this.#run(false, signal);
   }
 
+  /**
+   * Writes what is buffered before the run returns. While the database is unreachable it retries
+   * with a growing pause, for as long as `millisLeft()` allows (a stop's deadline), else until it
+   * is back: finished polls are not given up for an outage.
+   */
+  async #flushBeforeExit(writer: ResultWriter, millisLeft: () => number): Promise<void> {
+    let pause = 250;
+    let refused = 0;
+    for (;;) {
+      try {
+        await writer.flush();
+        return;
+      } catch (err) {
+        // A batch the database refuses (not an outage) is dropped by the writer after a few tries.
+        if (!isConnectionError(err) && ++refused >= 3) return;
+      }
+      const left = millisLeft();
+      if (left <= 0) {
+        this.#log.error("database unreachable at stop: finished polls not written", {
+          polls: writer.pendingPolls,
+        });
+        return;
+      }
+      await sleep(Math.min(pause, left));
+      pause = Math.min(MAX_BACKOFF_MILLIS, pause * 2);
+    }
+  }
+
   async #run(once: boolean, signal: AbortSignal | undefined): Promise<CrawlSummary> {
     if (this.#running) throw new Error("this crawler is already running");
     this.#running = true;
@@ -290,7 +343,32 @@ class CrawlerImpl implements Crawler {
 
     const deadlineMillis = o.probeDeadlineMillis ?? PROBE_DEADLINE_MILLIS;
     const geoDeps = await this.#geoStepDeps();
+    // A stop (SIGTERM) claims nothing more at once; in-flight probes get a short grace, then are
+    // aborted and count as not attempted: nothing recorded against the server, its lease released.
+    const hardStop = new AbortController();
+    const cutShort = new Promise<void>((resolve) =>
+      hardStop.signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
+    let stopAskedAt: number | null = null;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onStop = (): void => {
+      stopAskedAt = performance.now();
+      graceTimer = setTimeout(() => hardStop.abort(), o.stopGraceMillis ?? 5_000);
+      graceTimer.unref();
+    };
+    if (signal?.aborted) onStop();
+    else signal?.addEventListener("abort", onStop, { once: true });
+    let notAttempted = 0;
     const pollOne = async (server: DueServer, lastHttpsProbe: Date | null | undefined): Promise<void> => {
+      await Promise.race([pollOneCompletely(server, lastHttpsProbe), cutShort]);
+      if (hardStop.signal.aborted && !recorded.has(server.domain)) notAttempted++;
+      recorded.delete(server.domain);
+    };
+    const recorded = new Set<string>();
+    const pollOneCompletely = async (
+      server: DueServer,
+      lastHttpsProbe: Date | null | undefined,
+    ): Promise<void> => {
       const started = performance.now();
       const deny = o.denyList ? o.denyList.match(server.domain) : undefined;
       let probe: ProbeResult;
@@ -314,8 +392,10 @@ class CrawlerImpl implements Crawler {
           logger: this.#log,
           clock: this.#clock,
           deadlineMillis,
+          signal: hardStop.signal,
         });
       }
+      if (hardStop.signal.aborted) return;
       // Location every poll, the HTTPS probe once a day: inside what is left of the deadline.
       let geo: GeoStepResult | undefined;
       if (geoDeps && deny !== "hard") {
@@ -331,6 +411,8 @@ class CrawlerImpl implements Crawler {
         requests += geo.requests;
       }
       requests += probe.requests;
+      if (hardStop.signal.aborted) return;
+      recorded.add(server.domain);
       const poll = toCompletedPoll(server, probe, this.#clock.now(), (o.random ?? Math.random)(), deny);
       writer.add(poll, probe.peerNames, geo);
       coverage?.addList(server.domain, probe.peerNames);
@@ -348,7 +430,8 @@ class CrawlerImpl implements Crawler {
         this.#last = counter.snapshot(performance.now(), queued, pool.size);
         for (const l of this.#listeners) l(this.#last);
       } catch (err) {
-        this.#log.warn("progress failed", { error: err instanceof Error ? err.message : String(err) });
+        if (!isConnectionError(err))
+          this.#log.warn("progress failed", { error: err instanceof Error ? err.message : String(err) });
       } finally {
         emitting = false;
       }
@@ -360,7 +443,9 @@ class CrawlerImpl implements Crawler {
         () => {
           scheduler
             .renew()
-            .catch((err: unknown) => this.#log.warn("lease renewal failed", { error: String(err) }));
+            .catch((err: unknown) => {
+              if (!isConnectionError(err)) this.#log.warn("lease renewal failed", { error: String(err) });
+            });
         },
         Math.max(1000, Math.floor(scheduler.leaseMillis / 3)),
       ),
@@ -385,9 +470,9 @@ class CrawlerImpl implements Crawler {
     let refusedSeeds: CrawlSummary["refusedSeeds"] = [];
     let failed: unknown = null;
     try {
-      // Leases this worker id still holds are from a run that died (kill -9): take them back now
-      // rather than wait for them to expire.
-      const released = await o.store.releaseLeases(o.workerId);
+      // Leases this worker id still holds (or, on a store only this process can reach, any lease)
+      // are from a run that died (kill -9): take them back now rather than wait for them to expire.
+      const released = await o.store.releaseLeases(o.exclusiveStore ? null : o.workerId);
       if (released > 0) this.#log.info("released leases of an earlier run", { released });
       if (o.config.seeds.length > 0) {
         const r = await writer.addSeeds(o.config.seeds);
@@ -395,8 +480,13 @@ class CrawlerImpl implements Crawler {
         for (const s of r.refused) this.#log.warn("seed refused", { seed: s.seed, reason: s.reason });
       }
       let idleTurns = 0;
-      while (!signal?.aborted) {
-        const batch = await scheduler.claim(claimSize(pool.free, pool.limit));
+      let backoff = 0;
+      const maxBuffered = o.maxBufferedPolls ?? 5_000;
+      // One turn of the loop; true when a `--once` pass is done.
+      const turn = async (): Promise<boolean> => {
+        // Too many finished polls not yet written (the database is slow or away): no new work.
+        const free = writer.pendingPolls >= maxBuffered ? 0 : pool.free;
+        const batch = await scheduler.claim(claimSize(free, pool.limit));
         if (batch.length > 0) idleTurns = 0;
         const probedAt =
           geoDeps && batch.length > 0 ? await httpsProbeTimes(o.geoHttps, batch, this.#log) : null;
@@ -411,44 +501,56 @@ class CrawlerImpl implements Crawler {
           const waits = [pool.nextSettled(), aborted];
           if (batch.length === 0) waits.push(discovered(), tick());
           await Promise.race(waits);
-          continue;
+          return false;
         }
-        if (batch.length > 0) continue;
+        if (batch.length > 0) return false;
         // Nothing running and nothing claimable: write what is buffered (its peers may be new names).
         await writer.flush();
         if ((await scheduler.countDue()) > 0) {
           // Due but not claimable this instant (another worker holds the rows locked): back off a little.
           if (++idleTurns > 3) await sleep(100, signal);
-          continue;
+          return false;
         }
         idleTurns = 0;
-        if (once) break;
+        if (once) return true;
         if (coverage?.due(this.#clock.now().getTime())) await coverage.record(this.#clock.now());
         await sleep(await scheduler.millisUntilNextDue(o.idlePollMillis ?? 30_000), signal);
+        return false;
+      };
+      while (!signal?.aborted) {
+        try {
+          if (await turn()) break;
+          backoff = 0;
+        } catch (err) {
+          if (!isConnectionError(err)) throw err;
+          // The database is unreachable (the store logs that once): claim nothing, keep what is
+          // finished in memory, and try again later.
+          backoff = Math.min(MAX_BACKOFF_MILLIS, backoff === 0 ? 500 : backoff * 2);
+          await sleep(backoff, signal);
+        }
       }
     } catch (err) {
       failed = err;
       this.#log.error("crawl loop failed", { error: err instanceof Error ? err.message : String(err) });
     } finally {
-      // Graceful stop: in-flight probes finish (each within its deadline), results are written,
-      // and whatever this worker still holds is released so it is due again at once.
+      // Graceful stop: in-flight probes finish (or, after the grace, are aborted), results are
+      // written, and whatever this worker still holds is released so it is due again at once.
       await pool.idle();
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          await writer.flush();
-          break;
-        } catch {
-          await sleep(200 * (attempt + 1));
-        }
-      }
+      clearTimeout(graceTimer);
+      signal?.removeEventListener("abort", onStop);
       for (const t of timers) clearInterval(t);
+      await this.#flushBeforeExit(writer, () =>
+        stopAskedAt === null ? Infinity : stopAskedAt + (o.stopDeadlineMillis ?? 9_000) - performance.now(),
+      );
       await o.store.releaseLeases(o.workerId).catch((err: unknown) => {
         this.#log.warn("releasing leases failed", { error: String(err) });
       });
       this.#running = false;
     }
     if (failed !== null) throw failed;
-    await coverage?.record(this.#clock.now());
+    await coverage?.record(this.#clock.now()).catch((err: unknown) => {
+      this.#log.warn("recording coverage failed", { error: String(err) });
+    });
     counter.discovered = writer.discovered;
     this.#last = counter.snapshot(performance.now(), 0, 0);
     for (const l of this.#listeners) l(this.#last);
@@ -460,6 +562,8 @@ class CrawlerImpl implements Crawler {
       elapsedMillis,
       polled: counter.done,
       written: writer.written,
+      notAttempted,
+      unwritten: writer.pendingPolls,
       ok: counter.ok,
       failuresByOutcome: { ...counter.failuresByOutcome },
       discovered: writer.discovered,

@@ -23,6 +23,8 @@ export interface ProbeDeps {
   deadlineMillis?: number;
   /** A monotonic millisecond clock for the response time; default `performance.now`. */
   monotonicMillis?: () => number;
+  /** Aborts the probe's requests at once (a stop that cannot wait); its result is then thrown away. */
+  signal?: AbortSignal;
 }
 
 /** What one probe learned: the observation plus what the scheduler and frontier need from it. */
@@ -164,6 +166,8 @@ export async function probeServer(server: DueServer, deps: ProbeDeps): Promise<P
   const deadline = deps.deadlineMillis ?? PROBE_DEADLINE_MILLIS;
   const controller = new AbortController();
   const http = new ProbeHttp(deps.fetcher, controller.signal);
+  const abort = (): void => controller.abort();
+  deps.signal?.addEventListener("abort", abort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<ProbeResult>((resolve) => {
     timer = setTimeout(() => {
@@ -205,5 +209,6 @@ export async function probeServer(server: DueServer, deps: ProbeDeps): Promise<P
     return await Promise.race([work, expired]);
   } finally {
     clearTimeout(timer);
+    deps.signal?.removeEventListener("abort", abort);
   }
 }

@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import type { CompletedPoll, ServerStore } from "../store/index.js";
+import { isConnectionError } from "../store/db.js";
 import type { AdmissionStats } from "./frontier.js";
 import { addAdmissionStats, admitNames, emptyAdmissionStats, normaliseNames } from "./frontier.js";
 import type { GeoHttpsSink, GeoStepResult } from "./geo-step.js";
@@ -12,7 +13,10 @@ const SEEN_CACHE_LIMIT = 2_000_000;
 /** The seen cache is forgotten this often, so names once capped get another chance (daily). */
 const SEEN_CACHE_TTL_MILLIS = 24 * 60 * 60 * 1000;
 
-/** Consecutive failed attempts to write one batch before it is dropped. */
+/**
+ * Consecutive failed attempts to write one batch before it is dropped, when the database refuses
+ * it. A database that cannot be reached never drops anything: the batch waits for it.
+ */
 const MAX_FLUSH_ATTEMPTS = 3;
 
 /** Options of {@link ResultWriter}. */
@@ -61,6 +65,11 @@ export class ResultWriter {
 
   constructor(private readonly opts: ResultWriterOptions) {
     this.#seenSinceMillis = opts.clock.now().getTime();
+  }
+
+  /** Finished polls buffered, not yet written (the crawler stops claiming while there are too many). */
+  get pendingPolls(): number {
+    return this.#polls.length;
   }
 
   /** Polls and names waiting for the next flush. */
@@ -165,23 +174,25 @@ export class ResultWriter {
       this.opts.onFlushed?.(res.written, res.newDomains.length);
       this.#failures = 0;
     } catch (err) {
-      // Nothing of this batch was committed. Put it back for the next flush, unless it keeps
-      // failing (a value the database refuses): then it is dropped, and its rows come due again
-      // when their leases expire.
-      this.#failures++;
-      const retry = this.#failures < MAX_FLUSH_ATTEMPTS;
+      // Nothing of this batch was committed. Put it back for the next flush: always while the
+      // database is unreachable (the store logs that once), else unless it keeps failing (a value
+      // the database refuses): then it is dropped, and its rows come due again when their leases
+      // expire.
+      const unreachable = isConnectionError(err);
+      if (!unreachable) this.#failures++;
+      const retry = unreachable || this.#failures < MAX_FLUSH_ATTEMPTS;
       if (retry) {
         this.#polls.unshift(...polls);
         this.#names.unshift(...raw);
         this.#geo.unshift(...geo);
       }
-      this.opts.logger.error(
-        retry ? "writing results failed; will retry" : "writing results failed; batch dropped",
-        {
-          error: err instanceof Error ? err.message.slice(0, 300) : String(err),
-          polls: polls.length,
-        },
-      );
+      const props = { error: err instanceof Error ? err.message.slice(0, 300) : String(err), polls: polls.length };
+      if (unreachable) this.opts.logger.debug("database unreachable: results kept for the next flush", props);
+      else
+        this.opts.logger.error(
+          retry ? "writing results failed; will retry" : "writing results failed; batch dropped",
+          props,
+        );
       if (!retry) this.#failures = 0;
       throw err;
     } finally {

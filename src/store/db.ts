@@ -18,3 +18,35 @@ export interface Db {
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
+
+/** Node's socket errors that mean the server cannot be reached (or went away mid-query). */
+const SOCKET_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ENOENT", // the Unix socket is gone: the server is stopped
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
+
+/**
+ * Whether `err` says the database is unreachable for now (stopped, restarting, the connection
+ * terminated), as opposed to refusing a statement. What is refused for now is worth retrying;
+ * what the database refuses is not.
+ */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (SOCKET_CODES.has(code)) return true;
+    // SQLSTATE class 08 (connection exception), 57P01–57P03 (shutdown, crash, cannot connect
+    // now: starting up or shutting down), 53300 (too many connections).
+    if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === "53300") return true;
+  }
+  return /Connection terminated|connection error|Connection ended|timeout exceeded when trying to connect|not queryable/i.test(
+    err.message,
+  );
+}

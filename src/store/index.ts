@@ -1,5 +1,5 @@
 export type { Db } from "./db.js";
-export { isPostgresUrl } from "./db.js";
+export { isConnectionError, isPostgresUrl } from "./db.js";
 export { openDb } from "./open.js";
 export { migrate } from "./migrate.js";
 export { ServerStore } from "./servers.js";
@@ -15,3 +15,5 @@ export type {
   ServerNetwork,
   ServerRecord,
 } from "./servers-record.js";
+export { DataDirBusyError, readLockHolder, type DataDirLock, type LockHolder } from "./data-dir-lock.js";
+export { dataDirLockOf } from "./pglite.js";

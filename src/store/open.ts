@@ -1,3 +1,4 @@
+import type { Logger } from "../core/log.js";
 import type { Db } from "./db.js";
 import { isPostgresUrl } from "./db.js";
 import { migrate } from "./migrate.js";
@@ -8,7 +9,10 @@ import { openPostgres } from "./postgres.js";
  * Opens the store named by `--db` / `DATABASE_URL` (a `postgres://` URL, else an embedded data
  * folder; default `./fedimon-data`) and applies pending migrations.
  */
-export async function openDb(target: string, opts: { schema?: string } = {}): Promise<Db> {
+export async function openDb(
+  target: string,
+  opts: { schema?: string; logger?: Logger } = {},
+): Promise<Db> {
   const db = isPostgresUrl(target) ? await openPostgres(target, opts) : await openPglite(target);
   try {
     await migrate(db);

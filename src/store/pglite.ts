@@ -1,8 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Db } from "./db.js";
-import { createFromTemplate } from "./template.js";
+import { type DataDirLock, LOCK_FILE, lockDataDir } from "./data-dir-lock.js";
+import { createFromTemplate, STORE_TEMPLATE } from "./template.js";
 
 type Queryable = Pick<PGlite, "query" | "exec"> | Transaction;
 
@@ -11,6 +12,7 @@ class PgliteDb implements Db {
   constructor(
     private readonly q: Queryable,
     private readonly root: PGlite | null,
+    readonly lock: DataDirLock | null = null,
   ) {}
   async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     const res = await this.q.query<T>(sql, params as unknown[]);
@@ -24,8 +26,17 @@ class PgliteDb implements Db {
     return this.root.transaction((tx) => fn(new PgliteDb(tx, null)));
   }
   async close(): Promise<void> {
-    await this.root?.close();
+    try {
+      await this.root?.close();
+    } finally {
+      this.lock?.release();
+    }
   }
+}
+
+/** The data folder's lock held by an embedded store `db`, or null (PostgreSQL, in memory, a transaction). */
+export function dataDirLockOf(db: Db): DataDirLock | null {
+  return db instanceof PgliteDb ? db.lock : null;
 }
 
 /**
@@ -40,17 +51,27 @@ const EMBEDDED_SETTINGS = ["max_wal_size=128MB", "min_wal_size=32MB", "shared_bu
 
 /**
  * Opens the embedded store in `dataDir` (created if missing), or in memory when `dataDir` is
- * `memory://` (tests).
+ * `memory://` (tests). A folder is held by one process at a time (data-dir-lock.ts), its creation
+ * included: when another process holds it, this throws `DataDirBusyError`.
  */
 export async function openPglite(dataDir: string): Promise<Db> {
   const options = {
     startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ["-c", s])],
   };
-  if (!dataDir.startsWith("memory://")) {
+  if (dataDir.startsWith("memory://")) return wrapPglite(await PGlite.create(dataDir, options));
+  mkdirSync(dataDir, { recursive: true });
+  const lock = lockDataDir(dataDir);
+  try {
     // A new folder is the shipped template unpacked: initdb never runs at run time (template.ts).
-    if (!existsSync(join(dataDir, "PG_VERSION"))) await createFromTemplate(dataDir);
+    // The lock file is carried into it, so the lock is held throughout.
+    if (!existsSync(join(dataDir, "PG_VERSION")))
+      await createFromTemplate(dataDir, STORE_TEMPLATE, LOCK_FILE);
+    const pg = await PGlite.create(dataDir, options);
+    return new PgliteDb(pg, pg, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
   }
-  return wrapPglite(await PGlite.create(dataDir, options));
 }
 
 /** The {@link Db} contract over an open PGlite instance (it closes the instance on close). */

@@ -1,36 +1,85 @@
 import pg from "pg";
-import type { Db } from "./db.js";
+import type { Logger } from "../core/log.js";
+import { createLogger } from "../core/log.js";
+import { type Db, isConnectionError } from "./db.js";
 
 // BIGINT (int8) and NUMERIC come back as strings by default; our counts fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
+
+/**
+ * Reachability of one pool, for logs: one line when the database goes away, one when it is back,
+ * whatever the number of failing queries in between. Lines carry the error's message only, never
+ * the connection settings.
+ */
+class Reachability {
+  #down = false;
+  constructor(private readonly log: Logger) {}
+  failed(err: unknown): void {
+    if (this.#down || !isConnectionError(err)) return;
+    this.#down = true;
+    this.log.warn("database connection lost or refused: queries fail until it is back; retrying", {
+      error: (err as Error).message.slice(0, 200),
+    });
+  }
+  ok(): void {
+    if (!this.#down) return;
+    this.#down = false;
+    this.log.info("database reachable again");
+  }
+}
 
 class PoolDb implements Db {
   readonly kind = "postgres" as const;
   constructor(
     private readonly pool: pg.Pool | pg.PoolClient,
     private readonly isClient: boolean,
+    private readonly reach: Reachability,
   ) {}
   async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const res = await this.pool.query(sql, params as unknown[]);
-    return res.rows as T[];
+    try {
+      const res = await this.pool.query(sql, params as unknown[]);
+      if (!this.isClient) this.reach.ok();
+      return res.rows as T[];
+    } catch (err) {
+      this.reach.failed(err);
+      throw err;
+    }
   }
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await this.query(sql);
   }
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.isClient) return fn(this);
-    const client = await (this.pool as pg.Pool).connect();
+    let client: pg.PoolClient;
+    try {
+      client = await (this.pool as pg.Pool).connect();
+    } catch (err) {
+      this.reach.failed(err);
+      throw err;
+    }
+    // A checked-out client whose connection dies emits 'error'; without a listener that is an
+    // uncaught exception. The statement in flight fails as well, which is what reports it.
+    let broken: unknown = null;
+    const onError = (err: unknown): void => {
+      broken = err;
+    };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
-      const out = await fn(new PoolDb(client, true));
+      const out = await fn(new PoolDb(client, true, this.reach));
       await client.query("COMMIT");
+      this.reach.ok();
       return out;
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      if (isConnectionError(err)) broken ??= err;
+      else await client.query("ROLLBACK").catch((e: unknown) => (broken ??= e));
+      this.reach.failed(err);
       throw err;
     } finally {
-      client.release();
+      client.off("error", onError);
+      // A broken connection is discarded, not returned to the pool.
+      client.release(broken ? (broken as Error) : undefined);
     }
   }
   async close(): Promise<void> {
@@ -38,16 +87,34 @@ class PoolDb implements Db {
   }
 }
 
-/** Connects to a PostgreSQL server; `schema`, when given, is created if missing and put first on the search path. */
+/**
+ * Connects to a PostgreSQL server; `schema`, when given, is created if missing and put first on
+ * the search path. The pool survives the server going away: idle connections that die are
+ * dropped (logged once), queries fail while it is down, and new connections are made when it is
+ * back. Callers decide what to retry (`isConnectionError`).
+ */
 export async function openPostgres(
   url: string,
-  opts: { schema?: string; maxConnections?: number } = {},
+  opts: { schema?: string; maxConnections?: number; logger?: Logger } = {},
 ): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.maxConnections ?? 8,
+    // A server that accepts the connection and then says nothing must not hang a query forever.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
-  if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
-  return new PoolDb(pool, false);
+  const reach = new Reachability((opts.logger ?? createLogger("info")).child("store"));
+  // An idle connection that dies (server stopped, backend terminated) is reported here; without
+  // a listener Node would crash the process with the client object in the dump.
+  pool.on("error", (err) => reach.failed(err));
+  const db = new PoolDb(pool, false, reach);
+  try {
+    if (opts.schema) await db.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return db;
 }

@@ -248,13 +248,15 @@ export class ServerStore {
   /**
    * Gives back leases held by `owner` (all of them, or only `domains`) so they are due again at
    * once: on graceful stop for work claimed but not started, and at start for a worker restarted
-   * after a crash under the same id. Returns how many were released.
+   * after a crash under the same id. `owner` null releases every lease (a store only this process
+   * can reach: whatever is leased was left by a run that died). Returns how many were released.
    */
-  async releaseLeases(owner: string, domains?: readonly string[]): Promise<number> {
+  async releaseLeases(owner: string | null, domains?: readonly string[]): Promise<number> {
     const rows = await this.db.query<{ n: number }>(
       `WITH u AS (
          UPDATE servers SET lease_owner = NULL, lease_expires_at = NULL
-         WHERE lease_owner = $1 AND ($2::text[] IS NULL OR domain = ANY($2::text[]))
+         WHERE ($1::text IS NULL AND lease_owner IS NOT NULL OR lease_owner = $1)
+           AND ($2::text[] IS NULL OR domain = ANY($2::text[]))
          RETURNING 1)
        SELECT count(*)::int AS n FROM u`,
       [owner, domains ? [...domains] : null],

@@ -20,9 +20,15 @@ export const STORE_TEMPLATE = fileURLToPath(new URL("./template/pgdata.tar.gz", 
  * Makes `dataDir` a new store from the template. The folder appears whole or not at all: the
  * tarball is unpacked into a sibling folder that is then renamed into place, so a process killed
  * half-way leaves no half-made store behind (only a sibling that the next start removes).
+ * `carry` names a file already in `dataDir` (the lock file, data-dir-lock.ts) that is moved into
+ * the new folder rather than counted as content.
  */
-export async function createFromTemplate(dataDir: string, template = STORE_TEMPLATE): Promise<void> {
-  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+export async function createFromTemplate(
+  dataDir: string,
+  template = STORE_TEMPLATE,
+  carry: string | null = null,
+): Promise<void> {
+  if (existsSync(dataDir) && readdirSync(dataDir).some((f) => f !== carry)) {
     throw new Error(`${dataDir} is not empty and holds no fedimon store: name a new or empty folder`);
   }
   if (!existsSync(template)) {
@@ -38,6 +44,9 @@ export async function createFromTemplate(dataDir: string, template = STORE_TEMPL
   mkdirSync(staging, { mode: 0o700 });
   try {
     await extractTar({ file: template, cwd: staging, strict: true });
+    // The data folder's lock file moves into the new folder: a rename keeps the file (and so the
+    // lock held on it) the same.
+    if (carry && existsSync(join(dataDir, carry))) renameSync(join(dataDir, carry), join(staging, carry));
     if (existsSync(dataDir)) rmdirSync(dataDir); // empty (checked above); rmdir refuses any other
     renameSync(staging, dataDir);
   } catch (err) {

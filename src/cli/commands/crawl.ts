@@ -17,7 +17,9 @@ export function formatCrawlSummary(s: CrawlSummary): string {
   return (
     `crawl ${s.stopped ? "stopped" : "finished"}: polled ${s.polled} servers in ${(s.elapsedMillis / 1000).toFixed(1)} s ` +
     `(${s.ratePerSec.toFixed(1)}/s), ok ${s.ok}, failed ${failed}${fails ? ` (${fails})` : ""}, ` +
-    `discovered ${s.discovered}, requests ${s.requests}`
+    `discovered ${s.discovered}, requests ${s.requests}` +
+    (s.notAttempted > 0 ? `, not attempted ${s.notAttempted} (cut short by the stop)` : "") +
+    (s.unwritten > 0 ? `, ${s.unwritten} finished polls not written (database unreachable)` : "")
   );
 }
 
