@@ -6,7 +6,7 @@ import type { HttpRequest } from "../net/types.js";
 import type { Db } from "../store/index.js";
 import { ServerStore } from "../store/index.js";
 import { testBackends } from "../store/testing.js";
-import { createCrawler } from "./crawler.js";
+import { createCrawler, defaultWorkerId } from "./crawler.js";
 import type { ProgressSnapshot } from "./progress.js";
 import type { FakeAnswer } from "./testing.js";
 import { FakeFetcher, nodeInfoDoc } from "./testing.js";
@@ -264,6 +264,98 @@ for (const backend of testBackends().slice(0, 1)) {
       }).runOnce();
       expect(summary.polled + rest.polled).toBe(202);
       expect([...(await store.observationCounts()).values()].every((c) => c === 1)).toBe(true);
+    });
+
+    it("a stop aborts probes still running after the grace: not attempted, nothing recorded, leases released", async () => {
+      // s0 answers and lists s1..s3, whose every request hangs (a slow body that never ends).
+      const fetcher = new FakeFetcher(
+        fediverse(4, (host) => (host === "s0.example.com" ? undefined : { hang: true })),
+      );
+      const crawler = createCrawler({
+        config: defaultConfig({ seeds: ["s0.example.com"], concurrency: 4 }),
+        store,
+        fetcher,
+        logger: nullLogger,
+        workerId: "w1",
+        flushIntervalMillis: 20,
+        progressIntervalMillis: 10,
+        stopGraceMillis: 300,
+      });
+      const controller = new AbortController();
+      crawler.on("progress", (s) => {
+        if (s.done >= 1 && s.inFlight >= 3) controller.abort();
+      });
+      const running = crawler.runForever(controller.signal);
+      await new Promise<void>((r) => controller.signal.addEventListener("abort", () => r()));
+      const t0 = performance.now();
+      const summary = await running;
+      expect(performance.now() - t0).toBeLessThan(2_000);
+      expect(summary).toMatchObject({ polled: 1, written: 1, notAttempted: 3, unwritten: 0, stopped: true });
+      const all = await store.listServers({ limit: 100 });
+      expect(all.filter((s) => s.leaseOwner !== null)).toEqual([]);
+      for (const d of ["s1.example.com", "s2.example.com", "s3.example.com"]) {
+        expect(await store.getServer(d)).toMatchObject({ outcome: null, lastAttemptAt: null });
+      }
+      expect([...(await store.observationCounts()).keys()]).toEqual(["s0.example.com"]);
+      expect(await store.countDue(new Date())).toBe(3);
+    });
+
+    it("waits out a database outage: claims pause, finished polls are kept and written when it is back", async () => {
+      const fetcher = new FakeFetcher(fediverse(60), 5);
+      let down = false;
+      let refusals = 0;
+      const unreachable = () =>
+        Object.assign(new Error("connect ECONNREFUSED /run/postgresql/.s.PGSQL.5432"), {
+          code: "ECONNREFUSED",
+        });
+      // The store as the crawler sees it while the database is stopped: every call refused.
+      const flaky = new Proxy(store, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof v !== "function") return v;
+          return (...args: unknown[]) => {
+            if (down) {
+              refusals++;
+              return Promise.reject(unreachable());
+            }
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const logger = new MemoryLogger();
+      const crawler = createCrawler({
+        config: defaultConfig({ seeds: ["s0.example.com"], concurrency: 4 }),
+        store: flaky,
+        fetcher,
+        logger,
+        workerId: "w1",
+        flushIntervalMillis: 20,
+        progressIntervalMillis: 10,
+      });
+      let outages = 0;
+      crawler.on("progress", (s) => {
+        if (s.done >= 10 && outages === 0) {
+          outages++;
+          down = true;
+          setTimeout(() => (down = false), 2_500);
+        }
+      });
+      const summary = await crawler.runOnce();
+      expect(outages).toBe(1);
+      expect(refusals).toBeGreaterThan(5);
+      // Nothing lost, nothing polled twice: the whole pass, 60 answering and 2 unresolvable names.
+      expect(summary).toMatchObject({ polled: 62, written: 62, unwritten: 0, notAttempted: 0 });
+      const counts = await store.observationCounts();
+      expect(counts.size).toBe(62);
+      expect([...counts.values()].every((c) => c === 1)).toBe(true);
+      expect(logger.lines.filter((l) => l.level === "error")).toEqual([]);
+    });
+
+    it("gives each process its own default worker id", () => {
+      const a = defaultWorkerId();
+      const b = defaultWorkerId();
+      expect(a).not.toBe(b);
+      expect(a).toContain(`:${process.pid}:`);
     });
 
     it("takes back its own leases at start after a crash, and leaves other workers' leases alone", async () => {
