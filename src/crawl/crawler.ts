@@ -149,7 +149,7 @@ export function defaultWorkerId(): string {
 }
 
 /** Longest wait between retries while the database is unreachable. */
-const MAX_BACKOFF_MILLIS = 30_000;
+const MAX_BACKOFF_MILLIS = 10_000;
 
 /** The last HTTPS probe time of each claimed server (one query), or null when it cannot be read. */
 async function httpsProbeTimes(
