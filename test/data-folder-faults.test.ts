@@ -17,7 +17,7 @@ import { openDb, readLockHolder, ServerStore } from "../src/store/index.js";
 import { allServers } from "./helpers/crawl-sim.js";
 import { type CliProcess, runCli, startCli } from "./helpers/cli-process.js";
 
-const CREATION_KILLS = Number(process.env.FEDIMON_FAULT_CREATION_KILLS ?? 3);
+const CREATION_KILLS = Number(process.env.FEDIMON_FAULT_CREATION_KILLS ?? 2);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

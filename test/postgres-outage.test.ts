@@ -13,7 +13,7 @@ import { openDb, type Db } from "../src/store/index.js";
 import { type CliProcess, startCli } from "./helpers/cli-process.js";
 import { type PgCluster, postgresBinDir, startPgCluster } from "./helpers/pg-cluster.js";
 
-const OUTAGE_SECS = Number(process.env.FEDIMON_FAULT_OUTAGE_SECS ?? 20);
+const OUTAGE_SECS = Number(process.env.FEDIMON_FAULT_OUTAGE_SECS ?? 15);
 const bin = postgresBinDir();
 if (!bin.dir) console.log(`postgres-outage: skipped: ${bin.reason}`);
 

@@ -35,7 +35,9 @@ export function simCrawler(
   db: Db,
   sim: Pick<Sim, "dnsServer" | "seedDomain">,
   workerId: string,
-  extra: Partial<Pick<CrawlerOptions, "progressIntervalMillis" | "flushIntervalMillis">> = {},
+  extra: Partial<
+    Pick<CrawlerOptions, "progressIntervalMillis" | "flushIntervalMillis" | "exclusiveStore">
+  > = {},
 ): { crawler: Crawler; fetcher: Fetcher } {
   const config = simConfig(sim, { concurrency: 32 });
   const fetcher = createFetcher({ config, logger: nullLogger });
