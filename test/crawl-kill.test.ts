@@ -122,6 +122,7 @@ describe(`kill -9 at random points of a pass over ${SERVERS} servers, then a res
       expect(summarise(compareWithSim(sim, stored))).toEqual({});
       // The restart polled only what the killed runs had not committed.
       expect(Number(second["polled"])).toBeLessThan(polled.length);
+      // eslint-disable-next-line no-console -- the fault suite prints what it tried and what was lost
       console.log(
         `crawl-kill: tried ${KILLS} kill -9s (after ${kills.join(", ")} polls of each run), then a restart ` +
           `that polled ${Number(second["polled"])}; stored ${stored.length}, polled ${polled.length}, ` +

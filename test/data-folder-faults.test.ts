@@ -179,6 +179,7 @@ describe("one embedded data folder: kills during creation, a second process, SIG
       const leased = stored.filter((s) => s.leaseOwner !== null);
       const cut = slowInFlight.map((d) => stored.find((s) => s.domain === d));
       const cutRecorded = cut.filter((s) => s && s.outcome !== null);
+      // eslint-disable-next-line no-console -- the fault suite prints what it tried and what was lost
       console.log(
         `data-folder-faults: tried ${tried.join("; ")}. ` +
           `Stored ${stored.length} servers, ${counts.size} polled; polled twice ${twice.length}, ` +

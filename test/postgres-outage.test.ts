@@ -15,6 +15,7 @@ import { type PgCluster, postgresBinDir, startPgCluster } from "./helpers/pg-clu
 
 const OUTAGE_SECS = Number(process.env.FEDIMON_FAULT_OUTAGE_SECS ?? 15);
 const bin = postgresBinDir();
+// eslint-disable-next-line no-console -- the fault suite prints what it tried and what was lost
 if (!bin.dir) console.log(`postgres-outage: skipped: ${bin.reason}`);
 
 async function freePort(): Promise<number> {
@@ -150,6 +151,7 @@ describe.skipIf(!bin.dir)("PostgreSQL stopped and backends terminated under two 
     );
     const logs = all.flatMap((p) => p.stderr);
     const outageLines = logs.filter((l) => /database connection lost|database reachable again/.test(l));
+    // eslint-disable-next-line no-console -- the fault suite prints what it tried and what was lost
     console.log(
       `postgres-outage: tried ${Number(killed[0]?.n)} backends terminated, 1 stop of ${OUTAGE_SECS} s, ` +
         `under 2 crawlers and serve; polled ${polled}, written ${written}, stored ${stored}, ` +

@@ -441,11 +441,9 @@ class CrawlerImpl implements Crawler {
       setInterval(flushSoon, o.flushIntervalMillis ?? 500),
       setInterval(
         () => {
-          scheduler
-            .renew()
-            .catch((err: unknown) => {
-              if (!isConnectionError(err)) this.#log.warn("lease renewal failed", { error: String(err) });
-            });
+          scheduler.renew().catch((err: unknown) => {
+            if (!isConnectionError(err)) this.#log.warn("lease renewal failed", { error: String(err) });
+          });
         },
         Math.max(1000, Math.floor(scheduler.leaseMillis / 3)),
       ),

@@ -186,7 +186,10 @@ export class ResultWriter {
         this.#names.unshift(...raw);
         this.#geo.unshift(...geo);
       }
-      const props = { error: err instanceof Error ? err.message.slice(0, 300) : String(err), polls: polls.length };
+      const props = {
+        error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+        polls: polls.length,
+      };
       if (unreachable) this.opts.logger.debug("database unreachable: results kept for the next flush", props);
       else
         this.opts.logger.error(

@@ -9,10 +9,7 @@ import { openPostgres } from "./postgres.js";
  * Opens the store named by `--db` / `DATABASE_URL` (a `postgres://` URL, else an embedded data
  * folder; default `./fedimon-data`) and applies pending migrations.
  */
-export async function openDb(
-  target: string,
-  opts: { schema?: string; logger?: Logger } = {},
-): Promise<Db> {
+export async function openDb(target: string, opts: { schema?: string; logger?: Logger } = {}): Promise<Db> {
   const db = isPostgresUrl(target) ? await openPostgres(target, opts) : await openPglite(target);
   try {
     await migrate(db);
