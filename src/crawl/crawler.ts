@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
@@ -346,6 +347,7 @@ class CrawlerImpl implements Crawler {
     // A stop (SIGTERM) claims nothing more at once; in-flight probes get a short grace, then are
     // aborted and count as not attempted: nothing recorded against the server, its lease released.
     const hardStop = new AbortController();
+    setMaxListeners(0, hardStop.signal); // one listener per probe in flight
     const cutShort = new Promise<void>((resolve) =>
       hardStop.signal.addEventListener("abort", () => resolve(), { once: true }),
     );
