@@ -7,10 +7,10 @@
 //  - afterwards the folder opens cleanly, every server was polled at most once, no lease is left.
 // Run inside the loopback-only namespace:
 //   sh scripts/loopback-only.sh npx vitest run --project integration test/data-folder-faults.test.ts
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { openDb, readLockHolder, ServerStore } from "../src/store/index.js";
@@ -53,24 +53,35 @@ describe("one embedded data folder: kills during creation, a second process, SIG
     const env = { NODE_EXTRA_CA_CERTS: sim.caFile };
     const tried: string[] = [];
 
-    // 1. kill -9 at random points of the first creation of the folder.
+    // 1. kill -9 at random points of the first creation of a folder, each folder then opened again
+    //    and checked (the last one by `run` below).
     for (let i = 0; i < CREATION_KILLS; i++) {
-      const p = startCli(["server", sim.seedDomain, "--db", dir], env);
+      const folder = i === CREATION_KILLS - 1 ? dir : join(base, `store-${i}`);
+      const p = startCli(["server", sim.seedDomain, "--db", folder], env);
       procs.push(p);
       // Once it holds the folder (its pid in the lock file), at a random point of what follows.
       const holdEnd = Date.now() + 60_000;
-      while (readLockHolder(dir)?.pid !== p.child.pid && p.child.exitCode === null && Date.now() < holdEnd)
-        await new Promise((r) => setTimeout(r, 20));
-      const delay = Math.floor(Math.random() * 4_000);
+      while (readLockHolder(folder)?.pid !== p.child.pid && p.child.exitCode === null && Date.now() < holdEnd)
+        await new Promise((r) => setTimeout(r, 5));
+      const delay = Math.floor(Math.random() * 800);
       await Promise.race([new Promise((r) => setTimeout(r, delay)), p.exited]);
-      const stage = existsSync(join(dir, ".fedimon-creating"))
-        ? "while creating"
-        : existsSync(join(dir, "PG_VERSION"))
-          ? "after creation"
-          : "before creation";
+      const unpacking = readdirSync(base).some((f) => f.startsWith(`.${basename(folder)}.new-`));
+      const stage = existsSync(join(folder, "PG_VERSION"))
+        ? "after creation"
+        : unpacking
+          ? "while unpacking"
+          : "before unpacking";
       p.child.kill("SIGKILL");
       await p.exited;
       tried.push(`kill -9 ${delay} ms after it took the folder (${stage})`);
+      if (folder !== dir) {
+        const reopened = await openDb(folder);
+        try {
+          expect(await new ServerStore(reopened).countAll()).toBe(0);
+        } finally {
+          await reopened.close();
+        }
+      }
     }
 
     // 2. `run` on the folder: it opens (making it again if it was left half made).
