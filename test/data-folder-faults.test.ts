@@ -8,27 +8,15 @@
 // Run inside the loopback-only namespace:
 //   sh scripts/loopback-only.sh npx vitest run --project integration test/data-folder-faults.test.ts
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { openDb, readLockHolder, ServerStore } from "../src/store/index.js";
 import { allServers } from "./helpers/crawl-sim.js";
-import { type CliProcess, runCli, startCli } from "./helpers/cli-process.js";
+import { type CliProcess, freePort, runCli, simFlags, startCli } from "./helpers/cli-process.js";
 
 const CREATION_KILLS = Number(process.env.FEDIMON_FAULT_CREATION_KILLS ?? 2);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 describe("one embedded data folder: kills during creation, a second process, SIGTERM", () => {
   let sim: Sim;
@@ -95,12 +83,7 @@ describe("one embedded data folder: kills during creation, a second process, SIG
         "--no-releases",
         "--port",
         String(port),
-        "--seed",
-        sim.seedDomain,
-        "--dns-server",
-        sim.dnsServer,
-        "--only-networks",
-        "127.0.0.0/8",
+        ...simFlags(sim),
         "--concurrency",
         "16",
         "--log-level",
@@ -112,21 +95,7 @@ describe("one embedded data folder: kills during creation, a second process, SIG
     await run.waitForStderr(/API and dashboard on/, 120_000);
 
     // 3. Second processes on the same folder.
-    const crawl = await runCli(
-      [
-        "crawl",
-        "--once",
-        "--db",
-        dir,
-        "--seed",
-        sim.seedDomain,
-        "--dns-server",
-        sim.dnsServer,
-        "--only-networks",
-        "127.0.0.0/8",
-      ],
-      env,
-    );
+    const crawl = await runCli(["crawl", "--once", "--db", dir, ...simFlags(sim)], env);
     const serve = await runCli(["serve", "--db", dir, "--port", String(await freePort())], env);
     for (const [name, r] of [
       ["crawl", crawl],

@@ -5,29 +5,17 @@
 // machine's own service); skipped, with the reason, where PostgreSQL's binaries are absent.
 // Run inside the loopback-only namespace:
 //   sh scripts/loopback-only.sh npx vitest run --project integration test/postgres-outage.test.ts
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { nullLogger } from "../src/core/log.js";
 import { openDb, type Db } from "../src/store/index.js";
-import { type CliProcess, startCli } from "./helpers/cli-process.js";
+import { type CliProcess, freePort, simFlags, startCli } from "./helpers/cli-process.js";
 import { type PgCluster, postgresBinDir, startPgCluster } from "./helpers/pg-cluster.js";
 
 const OUTAGE_SECS = Number(process.env.FEDIMON_FAULT_OUTAGE_SECS ?? 15);
 const bin = postgresBinDir();
 // eslint-disable-next-line no-console -- the fault suite prints what it tried and what was lost
 if (!bin.dir) console.log(`postgres-outage: skipped: ${bin.reason}`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMillis: number): Promise<void> {
   const end = Date.now() + timeoutMillis;
@@ -70,19 +58,7 @@ describe.skipIf(!bin.dir)("PostgreSQL stopped and backends terminated under two 
   it("survives, reports the outage on /healthz, and loses nothing", async () => {
     const env = { NODE_EXTRA_CA_CERTS: sim.caFile };
     const common = ["--db", url, "--log-level", "info"];
-    const crawlArgs = [
-      "crawl",
-      ...common,
-      "--seed",
-      sim.seedDomain,
-      "--dns-server",
-      sim.dnsServer,
-      "--only-networks",
-      "127.0.0.0/8",
-      "--concurrency",
-      "6",
-      "--json",
-    ];
+    const crawlArgs = ["crawl", ...common, ...simFlags(sim), "--concurrency", "6", "--json"];
     const port = await freePort();
     const api = `http://127.0.0.1:${port}`;
     const serve = startCli(["serve", ...common, "--port", String(port)], env);

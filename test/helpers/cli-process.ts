@@ -2,6 +2,7 @@
 // Node itself with tsx's loader (not the `tsx` command, whose grandchild a signal would miss),
 // its stdout and stderr kept as lines.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
@@ -97,4 +98,21 @@ export async function runCli(
   const p = startCli(args, env);
   const r = await p.exited;
   return { ...r, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** A loopback TCP port free right now (for `--port`). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** The flags that point a crawling command at a simulation, and nowhere but loopback. */
+export function simFlags(sim: { seedDomain: string; dnsServer: string }): string[] {
+  return ["--seed", sim.seedDomain, "--dns-server", sim.dnsServer, "--only-networks", "127.0.0.0/8"];
 }
