@@ -66,6 +66,16 @@ export async function composeApp(
  */
 export const STOP_DEADLINE_MILLIS = 9_500;
 
+let stopAsked = false;
+
+/**
+ * Whether a stop signal was received. Once the command has wound down after one, the program
+ * exits at once (main.ts) rather than wait for sockets that aborted work left closing.
+ */
+export function stopWasAsked(): boolean {
+  return stopAsked;
+}
+
 /**
  * An AbortSignal that fires on the first SIGINT or SIGTERM; a second one exits at once, and so
  * does a stop still running after {@link STOP_DEADLINE_MILLIS}.
@@ -76,6 +86,7 @@ export function shutdownSignal(logger?: Logger): AbortSignal {
     if (controller.signal.aborted) {
       process.exit(130);
     }
+    stopAsked = true;
     logger?.info("stopping: no new work; work in flight has 5 s to finish", { signal: sig });
     controller.abort();
     setTimeout(() => {

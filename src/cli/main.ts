@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { FEDIMON_VERSION } from "../core/version.js";
 import { registerCommands } from "./commands/index.js";
 import { reportFatal } from "./common.js";
+import { stopWasAsked } from "./compose.js";
 
 /** `fedimon`: the one program. Each subcommand has `--help`. */
 export function buildProgram(): Command {
@@ -20,4 +21,9 @@ export function buildProgram(): Command {
 
 buildProgram()
   .parseAsync(process.argv)
+  .then(() => {
+    // After a stop (SIGTERM), everything is written and closed: do not wait for the sockets of
+    // aborted requests to finish closing.
+    if (stopWasAsked()) process.exit();
+  })
   .catch((err: unknown) => reportFatal(err));
