@@ -10,8 +10,13 @@ run() {
   "$@" || status=1
 }
 run npx tsc -p tsconfig.json --noEmit
+run npx tsc -p web/tsconfig.json --noEmit
 run npx eslint .
 run npx prettier --check .
+# The dashboard is built before the tests (the browser tests serve this build) and must keep
+# its initial JavaScript within budget.
+run npm run build:web --silent
+run node scripts/web-budget.mjs
 run npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.test-results/unit.json
 run sh scripts/loopback-only.sh npx vitest run --project integration --reporter=default --reporter=json \
   --outputFile.json=.test-results/integration.json

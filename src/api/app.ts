@@ -20,6 +20,7 @@ import { resolveApiOptions } from "./options.js";
 import { ResponseCache } from "./response-cache.js";
 import { registerRoute } from "./route.js";
 import { API_ROUTES } from "./routes/index.js";
+import { findWebDir, registerWebRoutes } from "./web.js";
 
 /** What the app needs: the store, a clock, a logger, and options. */
 export interface ApiDeps {
@@ -79,7 +80,7 @@ const EXTRA_OPERATIONS: ExtraOperation[] = [
 
 /**
  * Builds the API (not listening yet): read-only JSON under /api/v1 with its OpenAPI document and
- * docs page, /healthz, /metrics, /feed.atom and /dumps/. CORS for GET, gzip and brotli, ETag and
+ * docs page, /healthz, /metrics, /feed.atom, /dumps/ and the web dashboard at /. CORS for GET, gzip and brotli, ETag and
  * Cache-Control, a per-client rate limit, and one error path that never shows internals.
  */
 export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
@@ -157,5 +158,6 @@ export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
   registerOpsRoutes(app, context, metrics);
   registerFeedRoute(app, context);
   registerDumpRoutes(app, context);
+  registerWebRoutes(app, options.webDir === undefined ? findWebDir() : options.webDir);
   return { app, ctx: context, metrics, openapi };
 }

@@ -23,6 +23,10 @@ export interface ApiOptions {
   stats?: StatsOptions;
   /** Breakdowns of the latest state count servers seen up within this many days. Default 7. */
   upWithinDays?: number;
+  /** The data comes from the simulated fediverse (`fedimon demo`): the summary and every dashboard page say so. Default false. */
+  simulated?: boolean;
+  /** The built dashboard (Vite's output, with `.vite/manifest.json`) served at `/`. Default: found beside the program; null: none. */
+  webDir?: string | null;
 }
 
 /** The options with every default filled in. */
@@ -35,6 +39,8 @@ export interface ResolvedApiOptions {
   trustProxy: boolean | string | string[];
   stats: StatsOptions;
   upWithinDays: number;
+  simulated: boolean;
+  webDir: string | null | undefined;
 }
 
 /** Fills in the defaults. */
@@ -48,6 +54,8 @@ export function resolveApiOptions(o: ApiOptions = {}): ResolvedApiOptions {
     trustProxy: o.trustProxy ?? false,
     stats: o.stats ?? {},
     upWithinDays: o.upWithinDays ?? 7,
+    simulated: o.simulated ?? false,
+    webDir: o.webDir,
   };
 }
 

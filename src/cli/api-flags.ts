@@ -11,6 +11,7 @@ export interface ApiFlags {
   rateLimit?: string;
   trustProxy?: boolean;
   mastodonUrl?: string;
+  simulated?: boolean;
 }
 
 /** Adds the API flags to a command. */
@@ -24,6 +25,10 @@ export function addApiOptions(cmd: Command): Command {
     )
     .option("--rate-limit <n>", "API requests per client per minute before 429 (default 600; 0 turns it off)")
     .option("--trust-proxy", "take client addresses from X-Forwarded-For (behind a reverse proxy)")
+    .option(
+      "--simulated",
+      "label the data as simulated in the summary and on every dashboard page (the demo)",
+    )
     .option(
       "--mastodon-url <url>",
       "post a weekly summary to this Mastodon server as a bot (token from env FEDIMON_MASTODON_TOKEN)",
@@ -40,6 +45,7 @@ export function apiOptionsFromFlags(flags: ApiFlags): ApiOptions {
     dumpsDir: flags.dumpsDir ?? null,
     ...(rate !== undefined ? { rateLimitPerMinute: rate } : {}),
     ...(flags.trustProxy ? { trustProxy: true } : {}),
+    ...(flags.simulated ? { simulated: true } : {}),
   };
 }
 

@@ -55,6 +55,8 @@ export interface ServerFilter {
   httpsGrade?: string;
   /** Substring of the domain (already normalised to lower-case letters, digits, dots and hyphens). */
   domainContains?: string;
+  /** Only servers on which a misreport rule stands (true), or none stands (false). */
+  flagged?: boolean;
 }
 
 /** Where the previous page ended: the sort value (string for times and text) and the domain. */
@@ -162,6 +164,10 @@ function whereOf(f: ServerFilter, params: unknown[]): string[] {
   if (f.overlay !== undefined) where.push(`s.network = ${p(f.overlay)}`);
   if (f.httpsGrade !== undefined) where.push(`h.grade = ${p(f.httpsGrade)}`);
   if (f.domainContains !== undefined) where.push(`strpos(s.domain, ${p(f.domainContains)}) > 0`);
+  if (f.flagged !== undefined)
+    where.push(
+      `${f.flagged ? "" : "NOT "}EXISTS (SELECT 1 FROM misreport_flags f WHERE f.domain = s.domain AND f.cleared_note IS NULL)`,
+    );
   return where;
 }
 

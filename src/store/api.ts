@@ -38,6 +38,14 @@ export async function lastCrawlAt(db: Db): Promise<Date | null> {
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }
 
+/** When the release poller last polled upstream (any repository), or null if it never has. */
+export async function lastReleasePollAt(db: Db): Promise<Date | null> {
+  const rows = await db.query<{ at: Date | string | null }>(
+    "SELECT max(last_polled_at) AS at FROM release_poll_state",
+  );
+  return rows[0]?.at ? new Date(rows[0].at) : null;
+}
+
 /** Operations figures for /metrics, read in one round trip. */
 export interface OpsFigures {
   /** Servers whose latest poll was at or after `since`, by its outcome (about one poll each per hour). */
@@ -185,6 +193,23 @@ export async function activityLanguages(
     [q.from.toISOString(), q.to.toISOString(), q.origin, q.limit],
   );
   return rows.map((r) => ({ language: r.language, posts: Number(r.posts) }));
+}
+
+/** Posts by text length over a range: the per-bucket sums of the listeners' length histograms. */
+export async function activityLengths(
+  db: Db,
+  q: { from: Date; to: Date; origin: string },
+): Promise<number[]> {
+  const rows = await db.query<{ bucket: number; posts: number | string }>(
+    `SELECT h.bucket::int AS bucket, sum(h.n)::float8 AS posts
+     FROM activity_counts a CROSS JOIN LATERAL unnest(a.length_hist) WITH ORDINALITY AS h(n, bucket)
+     WHERE a.origin = $3 AND a.minute >= $1 AND a.minute < $2
+     GROUP BY h.bucket ORDER BY h.bucket`,
+    [q.from.toISOString(), q.to.toISOString(), q.origin],
+  );
+  const out: number[] = [];
+  for (const r of rows) out[r.bucket - 1] = Number(r.posts);
+  return Array.from(out, (n) => n ?? 0);
 }
 
 /** Whether an origin may be shown one by one (a listable server, or the network `*`). */

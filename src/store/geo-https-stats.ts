@@ -112,6 +112,32 @@ export async function serversByGrade(db: Db, opts: GeoStatsOptions): Promise<Gra
     .sort((a, b) => GRADE_ORDER.indexOf(a.grade) - GRADE_ORDER.indexOf(b.grade));
 }
 
+/** One HTTPS deduction and how many servers in scope have it. */
+export interface DeductionCount {
+  code: string;
+  /** The most common reason text given for it. */
+  reason: string;
+  servers: number;
+}
+
+/** The most common HTTPS deductions (docs/https.md), most servers first. */
+export async function commonDeductions(
+  db: Db,
+  opts: GeoStatsOptions & { limit: number },
+): Promise<DeductionCount[]> {
+  const rows = await db.query<{ code: string; reason: string; servers: number }>(
+    `SELECT d->>'code' AS code, mode() WITHIN GROUP (ORDER BY d->>'reason') AS reason, count(*)::int AS servers
+       FROM servers s JOIN server_https h ON h.domain = s.domain
+            CROSS JOIN LATERAL jsonb_array_elements(h.deductions) AS d
+      WHERE ${SCOPE}
+      GROUP BY d->>'code'
+      ORDER BY servers DESC, code
+      LIMIT $2`,
+    [opts.seenUpSince, opts.limit],
+  );
+  return rows.map((r) => ({ code: r.code, reason: r.reason ?? "", servers: Number(r.servers) }));
+}
+
 /** How many located servers sit behind a CDN or reverse proxy, and which. */
 export interface CdnShare {
   /** Servers with a location row in scope. */

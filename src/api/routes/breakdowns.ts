@@ -5,6 +5,7 @@ import {
   serversByCountry,
   serversByGrade,
   serversByNetwork,
+  commonDeductions,
 } from "../../store/geo-https-stats.js";
 import { concentrationSeries } from "../../store/stats-rollups.js";
 import { badRequest } from "../errors.js";
@@ -105,16 +106,18 @@ export const httpsRoute = defineRoute({
   async handler({ now, ctx }) {
     const since = upSince(ctx, now);
     const opts = { seenUpSince: since };
-    const [grades, cdn, ipv6] = await Promise.all([
+    const [grades, cdn, ipv6, deductions] = await Promise.all([
       serversByGrade(ctx.db, opts),
       cdnShare(ctx.db, opts),
       ipv6Share(ctx.db, opts),
+      commonDeductions(ctx.db, { ...opts, limit: 20 }),
     ]);
     return {
       upSince: iso(since),
       grades: grades.filter((g) => (HTTPS_GRADES as readonly string[]).includes(g.grade)),
       cdn,
       ipv6,
+      deductions,
     };
   },
 });

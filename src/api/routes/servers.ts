@@ -104,6 +104,7 @@ export const serversRoute = defineRoute({
       overlay: query.overlay,
       httpsGrade: query.https_grade,
       domainContains: query.q,
+      flagged: query.flagged === undefined ? undefined : query.flagged === "true",
     };
     for (const k of Object.keys(filter) as (keyof ServerFilter)[])
       if (filter[k] === undefined) delete filter[k];

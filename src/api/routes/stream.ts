@@ -1,5 +1,7 @@
+import { LENGTH_BUCKET_UPPER_BOUNDS } from "../../stream/aggregator.js";
 import {
   activityLanguages,
+  activityLengths,
   activitySeries,
   hashtagSeries,
   isListableOrigin,
@@ -97,9 +99,10 @@ export const activityRoute = defineRoute({
     const origin = query.origin ?? "*";
     if (!(await isListableOrigin(ctx.db, origin)))
       throw notFound("no such server (or it is not shown one by one)");
-    const [points, languages] = await Promise.all([
+    const [points, languages, lengths] = await Promise.all([
       activitySeries(ctx.db, { from, to, step: query.step, origin }),
       activityLanguages(ctx.db, { from, to, origin, limit: 20 }),
+      activityLengths(ctx.db, { from, to, origin }),
     ]);
     return {
       origin,
@@ -108,6 +111,7 @@ export const activityRoute = defineRoute({
       to: iso(to),
       points: points.map((p) => ({ ...p, at: iso(p.at) })),
       languages,
+      lengths: [...LENGTH_BUCKET_UPPER_BOUNDS, null].map((below, i) => ({ below, posts: lengths[i] ?? 0 })),
     };
   },
 });

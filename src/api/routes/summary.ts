@@ -2,7 +2,7 @@ import { statesAt } from "../../stats/jobs.js";
 import { resolveStatsOptions } from "../../stats/options.js";
 import { rollupByDimension } from "../../stats/totals.js";
 import type { Totals } from "../../stats/types.js";
-import { lastCrawlAt, latestRollupPeriod } from "../../store/api.js";
+import { lastCrawlAt, lastReleasePollAt, latestRollupPeriod } from "../../store/api.js";
 import { breakdown, latestCoverage } from "../../store/stats-rollups.js";
 import type { ApiContext } from "../options.js";
 import { defineRoute } from "../route.js";
@@ -83,10 +83,11 @@ export const summaryRoute = defineRoute({
   response: Summary,
   cacheSeconds: 60,
   async handler({ now, ctx }) {
-    const [t, lastCrawl, coverage] = await Promise.all([
+    const [t, lastCrawl, coverage, lastReleasePoll] = await Promise.all([
       sourcedTotals(ctx, now),
       cachedLastCrawlAt(ctx, now),
       latestCoverage(ctx.db, now),
+      lastReleasePollAt(ctx.db),
     ]);
     const o = resolveStatsOptions(ctx.options.stats);
     return {
@@ -119,6 +120,8 @@ export const summaryRoute = defineRoute({
       },
       posts: t.totals.localPosts,
       lastCrawlAt: iso(lastCrawl),
+      lastReleasePollAt: iso(lastReleasePoll),
+      simulated: ctx.options.simulated,
       coverage: coverage.map((c) => ({
         method: c.method,
         counted: c.counted,

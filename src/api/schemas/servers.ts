@@ -52,6 +52,10 @@ export const ServersQuery = z
     outcome: enumParam(OUTCOMES, "outcome class of the latest poll").optional(),
     overlay: enumParam(["clearnet", "onion", "i2p"], "name system").optional(),
     https_grade: enumParam(HTTPS_GRADES, "HTTPS grade").optional(),
+    flagged: enumParam(
+      ["true", "false"],
+      "true: only servers a misreport rule stands on (left out of totals); false: only the others",
+    ).optional(),
     q: z
       .string()
       .min(1, "must be 1 to 100 characters")

@@ -37,6 +37,10 @@ export const Summary = named(
     }),
     posts: Count,
     lastCrawlAt: DateTime.nullable(),
+    lastReleasePollAt: DateTime.nullable().describe("when upstream releases were last polled"),
+    simulated: z
+      .boolean()
+      .describe("the data comes from the simulated fediverse (fedimon demo), not from real servers"),
     coverage: z.array(
       z.object({
         method: z.string(),
@@ -54,7 +58,7 @@ export const Summary = named(
 /** Metrics a time series can show. */
 export const METRICS = ["users", "active_month", "servers", "posts"] as const;
 /** Breakdowns a time series can be split by. */
-export const SERIES_BY = ["none", "software", "country", "network"] as const;
+export const SERIES_BY = ["none", "software", "fork", "branch", "country", "network"] as const;
 /** Steps of a time series. */
 export const STEPS = ["hour", "day", "week", "month"] as const;
 
@@ -190,6 +194,9 @@ export const HttpsBreakdown = named(
       users: Count,
       usersReachable: Count,
     }),
+    deductions: z
+      .array(z.object({ code: z.string(), reason: z.string(), servers: Count }))
+      .describe("the most common deductions from the HTTPS score (docs/https.md), most servers first"),
   }),
 );
 

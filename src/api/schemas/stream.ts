@@ -93,6 +93,14 @@ export const Activity = named(
       }),
     ),
     languages: z.array(z.object({ language: z.string(), posts: Count })),
+    lengths: z
+      .array(
+        z.object({
+          below: Count.nullable().describe("posts shorter than this many characters (null: the rest)"),
+          posts: Count,
+        }),
+      )
+      .describe("posts by text length, each bucket from the previous bound"),
   }),
 );
 

@@ -54,6 +54,7 @@ export function demoCommand(): Command {
         "--github-api",
         github.url,
         "--no-stream",
+        "--simulated",
         "--port",
         flags.port,
         "--log-level",

@@ -1,0 +1,150 @@
+import { bars, timeChart } from "../charts.js";
+import { PATCH_TEXT } from "../explain.js";
+import { api, daysAgo, h, href, num, pct, section, selectParam, table, when } from "../lib.js";
+import type { Route } from "../lib.js";
+import type {
+  Advisories,
+  PatchAdoption,
+  SoftwareBreakdown,
+  Timeseries,
+  VersionsBreakdown,
+} from "../types.js";
+import { toChart } from "./growth.js";
+
+function latest(ts: Timeseries): { key: string; value: number }[] {
+  return ts.series
+    .map((s) => ({ key: s.key, value: s.points.at(-1)?.value ?? 0 }))
+    .filter((s) => s.value > 0)
+    .sort((a, b) => b.value - a.value);
+}
+
+/** Software: families and forks, versions, patch adoption per branch, end-of-life branches, advisories. */
+export default async function software(view: HTMLElement, route: Route): Promise<void> {
+  const sw = await api<SoftwareBreakdown>("breakdowns/software");
+  const chosen = route.params.get("software") ?? sw.items[0]?.software ?? "mastodon";
+  const [forks, branches, versions, patch, advisories] = await Promise.all([
+    api<Timeseries>("timeseries", { metric: "servers", by: "fork", step: "day", from: daysAgo(30), top: 12 }),
+    api<Timeseries>("timeseries", {
+      metric: "servers",
+      by: "branch",
+      step: "day",
+      from: daysAgo(90),
+      top: 8,
+    }),
+    api<VersionsBreakdown>("breakdowns/versions", { software: chosen, limit: 25 }),
+    api<PatchAdoption>("patch-adoption", { software: chosen }),
+    api<Advisories>("advisories", { limit: 20 }),
+  ]);
+  const statuses = patch.statuses;
+  const totalPatch = statuses.reduce((s, r) => s + r.servers, 0);
+  const eolServers = statuses
+    .filter((s) => s.status === "unsupported_branch")
+    .reduce((s, r) => s + r.servers, 0);
+  const eolUsers = statuses
+    .filter((s) => s.status === "unsupported_branch")
+    .reduce((s, r) => s + r.usersActiveMonth, 0);
+  const branchChart = toChart(branches);
+  view.append(
+    h("h1", null, "Software"),
+    section(
+      "Share by software",
+      bars(
+        "Servers by software",
+        sw.items.slice(0, 15).map((i) => ({
+          label: i.software,
+          value: i.servers,
+          note: `· ${num(i.users)} users`,
+          href: href("/directory", { software: i.software }),
+        })),
+      ),
+    ),
+    section(
+      "Forks",
+      bars(
+        "Servers by fork (none: the upstream software)",
+        latest(forks).map((f) => ({
+          label: f.key,
+          value: f.value,
+          href: href("/directory", { fork: f.key }),
+        })),
+      ),
+    ),
+    h(
+      "div",
+      { class: "controls" },
+      selectParam(
+        "Software",
+        "software",
+        sw.items.slice(0, 30).map((i) => [i.software, i.software] as const),
+        chosen,
+      ),
+    ),
+    section(
+      `Versions of ${chosen}`,
+      table(
+        `Servers per version of ${chosen}`,
+        ["Version", "Branch", "Servers", "Users", "Monthly active"],
+        versions.items.map((v) => [
+          v.version
+            ? h("a", { href: href("/directory", { software: chosen, version: v.version }) }, v.version)
+            : "unknown",
+          v.branch ?? "unknown",
+          num(v.servers),
+          num(v.users),
+          num(v.usersActiveMonth),
+        ]),
+        { numeric: [2, 3, 4] },
+      ),
+    ),
+    section(
+      `Patch adoption of ${chosen}`,
+      h(
+        "p",
+        null,
+        patch.day
+          ? `On ${patch.day}: ${num(eolServers)} servers (${pct(totalPatch ? eolServers / totalPatch : null)}) with ${num(eolUsers)} monthly active users run an end-of-life branch.`
+          : "Patch statuses are not computed yet.",
+      ),
+      bars(
+        "Servers by patch status",
+        statuses.map((s) => ({
+          label: s.status.replace("_", " "),
+          value: s.servers,
+          note: `· ${PATCH_TEXT[s.status] ?? ""}`,
+          href: href("/directory", { software: chosen, patch_status: s.status }),
+        })),
+      ),
+      table(
+        "Branches: servers on the latest release of their branch",
+        ["Branch", "Latest", "Supported", "Servers", "On latest", "Behind", "Share on latest"],
+        patch.branches.map((b) => [
+          b.branch,
+          b.latestVersion ?? "unknown",
+          b.supported ? "yes" : "end of life",
+          num(b.servers),
+          num(b.serversLatest),
+          num(b.serversBehind),
+          pct(b.servers ? b.serversLatest / b.servers : null),
+        ]),
+        { numeric: [3, 4, 5, 6] },
+      ),
+      timeChart({ title: "Servers per branch over 90 days", x: branchChart.x, series: branchChart.series }),
+    ),
+    section(
+      "Security advisories",
+      table(
+        `Advisories and the servers still exposed${advisories.exposureDay ? ` (${advisories.exposureDay})` : ""}`,
+        ["Advisory", "Software", "Severity", "Published", "Exposed servers", "Exposed monthly active"],
+        advisories.items.map((a) => [
+          a.url ? h("a", { href: a.url, rel: "noopener noreferrer" }, a.cveId ?? a.id) : (a.cveId ?? a.id),
+          a.software,
+          h("span", { class: `sev sev-${a.severity}` }, a.severity),
+          when(a.publishedAt).slice(0, 10),
+          num(a.exposure?.servers),
+          num(a.exposure?.usersActiveMonth),
+        ]),
+        { numeric: [4, 5] },
+      ),
+    ),
+  );
+}
