@@ -31,6 +31,7 @@ interface Item {
   outcome: string | null;
   httpsGrade: string | null;
   lastSeenUpAt: string | null;
+  flagged: boolean;
 }
 interface Page {
   items: Item[];
@@ -201,12 +202,74 @@ describe("API contract", () => {
       ["outcome=ok", (i) => i.outcome === "ok"],
       ["https_grade=A%2B", (i) => i.httpsGrade === "A+"],
       ["q=site1", (i) => i.domain.includes("site1")],
+      ["flagged=true", (i) => i.flagged],
+      ["flagged=false", (i) => !i.flagged],
       [
         "software=mastodon&country=DE&sort=users",
         (i) => i.software?.name === "mastodon" && i.country === "DE",
       ],
     ];
     await expectFilteredWalks(walk, all, cases, 50);
+  });
+
+  it("gives the dashboard's figures: HTTPS deductions, post lengths, fork and branch series, the simulated flag", async () => {
+    // The most common deductions count each graded server in scope (seen up in the last 7 days, not
+    // hard-denied) once per code, as the store's rows say.
+    const https = (await get("/api/v1/breakdowns/https")).json<{
+      upSince: string;
+      deductions: { code: string; reason: string; servers: number }[];
+    }>();
+    const rows = await db.query<{ deductions: { code: string }[] | string }>(
+      `SELECT h.deductions FROM servers s JOIN server_https h ON h.domain = s.domain
+        WHERE s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard'`,
+      [https.upSince],
+    );
+    const expected = new Map<string, number>();
+    for (const r of rows) {
+      const list =
+        typeof r.deductions === "string" ? (JSON.parse(r.deductions) as { code: string }[]) : r.deductions;
+      for (const d of list) expected.set(d.code, (expected.get(d.code) ?? 0) + 1);
+    }
+    expect(https.deductions.length).toBeGreaterThan(2);
+    for (const d of https.deductions) {
+      expect(d.servers, d.code).toBe(expected.get(d.code));
+      expect(d.reason.length, d.code).toBeGreaterThan(0);
+    }
+    const counts = https.deductions.map((d) => d.servers);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+
+    // Every counted post falls in exactly one length bucket.
+    const activity = (await get(`/api/v1/activity?step=day&from=2026-02-01T00:00:00Z`)).json<{
+      points: { posts: number }[];
+      lengths: { below: number | null; posts: number }[];
+    }>();
+    const posts = activity.points.reduce((s, p) => s + p.posts, 0);
+    expect(posts).toBeGreaterThan(0);
+    expect(activity.lengths.reduce((s, l) => s + l.posts, 0)).toBe(posts);
+    expect(activity.lengths.at(-1)!.below).toBe(null);
+
+    const forks = (await get("/api/v1/timeseries?metric=servers&by=fork&step=day")).json<{
+      series: { key: string }[];
+    }>();
+    expect(forks.series.map((s) => s.key)).toEqual(expect.arrayContaining(["glitch-soc", "hometown"]));
+    const branches = (await get("/api/v1/timeseries?metric=servers&by=branch&step=day")).json<{
+      series: { key: string }[];
+    }>();
+    expect(branches.series.some((s) => /^mastodon 4\.2$/.test(s.key) || s.key.includes("4.2"))).toBe(true);
+
+    const summary = (await get("/api/v1/summary")).json<{
+      simulated: boolean;
+      lastReleasePollAt: string | null;
+    }>();
+    expect(summary.simulated).toBe(false);
+    const simulated = await startTestApi(db, clock, { simulated: true, cache: false });
+    try {
+      expect(
+        (await request(`${simulated.url}/api/v1/summary`)).json<{ simulated: boolean }>().simulated,
+      ).toBe(true);
+    } finally {
+      await simulated.close();
+    }
   });
 
   it("never shows a deny-listed server one by one", async () => {

@@ -11,47 +11,17 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { build } from "vite";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/core/clock.js";
 import type { Db } from "../src/store/db.js";
 import { testBackends } from "../src/store/testing.js";
 import { fillStore, type Filled } from "./api-fixture.js";
 import { startTestApi, type TestApi } from "./api-harness.js";
+import { buildWeb, CHROMIUM, launchChromium } from "./helpers/chromium.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = ".test-results/screenshots";
 const require = createRequire(import.meta.url);
-
-/** Launches Chromium headless with a fresh profile and HOME, no network services of its own. */
-export async function launchChromium(dir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    env: { ...process.env, HOME: dir },
-    viewport: { width: 1280, height: 900 },
-  });
-}
-
-/** Builds web/ into `outDir` (the same build `npm run build` makes into dist/web/). */
-export async function buildWeb(outDir: string): Promise<void> {
-  await build({
-    configFile: "web/vite.config.ts",
-    logLevel: "warn",
-    build: { outDir, emptyOutDir: true },
-  });
-}
 
 const PAGES: { path: string; heading: string; expect: string }[] = [
   { path: "/", heading: "The fediverse at a glance", expect: "#headline .stat-value" },
@@ -94,17 +64,16 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Opens a view (the browser's clock set to the store's "now"), waits until it has rendered. */
+  /** Opens a view and waits until it has rendered (the app counts its ranges back from the API's "now"). */
   async function open(view: string, waitFor: string): Promise<Page> {
     const page = await context.newPage();
-    await page.clock.setFixedTime(filled.now);
     page.on("console", (m) => {
       if (m.type() === "error") errors.push(`${view}: ${m.text()}`);
     });
     page.on("pageerror", (e) => errors.push(`${view}: ${e.message}`));
     await page.goto(`${api.url}/#${view}`);
     await page.locator(waitFor).first().waitFor({ timeout: 15_000 });
-    await page.waitForFunction('!document.getElementById("main").hasAttribute("aria-busy")');
+    await page.locator("main:not([aria-busy])").waitFor();
     return page;
   }
 
@@ -146,6 +115,10 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
     const first = await page.locator("#headline .stat-value").first().textContent();
     expect(first).toBe(summary.servers.total.toLocaleString("en"));
     expect(summary.servers.total).toBeGreaterThan(100);
+    // The README's pictures: the first screen, at a smaller size.
+    await page.setViewportSize({ width: 1000, height: 720 });
+    await page.screenshot({ path: join(SHOTS, "readme-overview.png") });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole("button", { name: /theme/i }).click();
     const dark = await page.evaluate("document.documentElement.dataset.theme");
     await page.locator("#headline .stat-value").first().waitFor();
@@ -182,6 +155,8 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
     for (const f of scale) expect(land.has(f)).toBe(false);
     expect(await page.getByRole("button", { name: "Users" }).getAttribute("aria-pressed")).toBe("true");
     await shot(page, "map-users");
+    await page.setViewportSize({ width: 1000, height: 640 });
+    await page.screenshot({ path: join(SHOTS, "readme-map.png") });
     await page.close();
   });
 

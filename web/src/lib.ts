@@ -92,7 +92,7 @@ export function when(iso: string | null | undefined): string {
 }
 
 /** "3 hours ago" */
-export function ago(iso: string | null | undefined, now = Date.now()): string {
+export function ago(iso: string | null | undefined, now: number): string {
   if (!iso) return "never";
   const s = Math.round((now - Date.parse(iso)) / 1000);
   if (s < 90) return "just now";
@@ -245,7 +245,16 @@ export function empty(text: string): HTMLElement {
   return h("p", { class: "muted empty" }, text);
 }
 
-/** ISO time `days` before now (for `from=`). */
-export function daysAgo(days: number, now = Date.now()): string {
+/**
+ * "Now" as the API sees it: the instant its totals are for. Ranges (`from=`) count back from it, not
+ * from this browser's clock, which may be wrong (or, in a test, years away from the data).
+ */
+export async function serverNow(): Promise<number> {
+  const s = await api<{ asOf: string }>("summary");
+  return Date.parse(s.asOf);
+}
+
+/** ISO time `days` before `now` (for `from=`). */
+export function daysAgo(days: number, now: number): string {
   return new Date(now - days * 86_400_000).toISOString();
 }

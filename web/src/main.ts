@@ -101,6 +101,8 @@ async function render(navigated: boolean): Promise<void> {
     await mod.default(view, route, () => gen === generation);
     if (gen !== generation) return;
     main.replaceChildren(view);
+    // For the web benchmark: when the first view had its data on screen.
+    if (!performance.getEntriesByName("fedimon:rendered").length) performance.mark("fedimon:rendered");
   } catch (err) {
     if (gen !== generation) return;
     const msg = err instanceof ApiFailure ? `The API answered ${err.status}: ${err.message}` : String(err);

@@ -1,5 +1,5 @@
 import { bars, timeChart } from "../charts.js";
-import { api, daysAgo, h, num, pct, section, stat, table, toggleParam } from "../lib.js";
+import { api, daysAgo, serverNow, h, num, pct, section, stat, table, toggleParam } from "../lib.js";
 import type { Route } from "../lib.js";
 import type { Activity, Hashtags } from "../types.js";
 
@@ -13,8 +13,9 @@ const RANGES = [
 export default async function activity(view: HTMLElement, route: Route): Promise<void> {
   const range = RANGES.find(([r]) => r === route.params.get("range"))?.[0] ?? "day";
   const days = range === "day" ? 1 : range === "week" ? 7 : 30;
+  const now = await serverNow();
   const [a, tags] = await Promise.all([
-    api<Activity>("activity", { step: range === "month" ? "day" : "hour", from: daysAgo(days) }),
+    api<Activity>("activity", { step: range === "month" ? "day" : "hour", from: daysAgo(days, now) }),
     api<Hashtags>("hashtags", { limit: 20 }),
   ]);
   const sum = (k: "posts" | "withMedia" | "withContentWarning" | "replies" | "boosts" | "polls"): number =>

@@ -1,5 +1,5 @@
 import { timeChart } from "../charts.js";
-import { api, daysAgo, h, section, toggleParam } from "../lib.js";
+import { api, daysAgo, serverNow, h, section, toggleParam } from "../lib.js";
 import type { Route } from "../lib.js";
 import type { Timeseries } from "../types.js";
 
@@ -49,7 +49,14 @@ export default async function growth(view: HTMLElement, route: Route): Promise<v
   const range = RANGES.find(([r]) => r === route.params.get("range"))?.[0] ?? "month";
   const by = route.params.get("by") === "none" ? "none" : "software";
   const q = RANGE_QUERY[range]!;
-  const ts = await api<Timeseries>("timeseries", { metric, by, step: q.step, from: daysAgo(q.days), top: 8 });
+  const now = await serverNow();
+  const ts = await api<Timeseries>("timeseries", {
+    metric,
+    by,
+    step: q.step,
+    from: daysAgo(q.days, now),
+    top: 8,
+  });
   const label = METRICS.find(([m]) => m === metric)![1];
   const chart = toChart(ts);
   view.append(

@@ -12,9 +12,10 @@ const SPARKS = [
 
 /** Overview: the headline numbers with sparklines, freshness, coverage, flagged servers, last crawl. */
 export default async function overview(view: HTMLElement, _route: Route): Promise<void> {
-  const from = daysAgo(30);
-  const [s, ...series] = await Promise.all([
-    api<Summary>("summary"),
+  const s = await api<Summary>("summary");
+  const now = Date.parse(s.asOf);
+  const from = daysAgo(30, now);
+  const series = await Promise.all([
     ...SPARKS.map(([metric]) =>
       api<Timeseries>("timeseries", { metric, step: "day", from }).catch(() => null),
     ),
@@ -84,7 +85,7 @@ export default async function overview(view: HTMLElement, _route: Route): Promis
         h(
           "li",
           null,
-          `Last crawl: ${when(s.lastCrawlAt)} (${ago(s.lastCrawlAt)}). Last release poll: ${when(s.lastReleasePollAt)} (${ago(s.lastReleasePollAt)}).`,
+          `Last crawl: ${when(s.lastCrawlAt)} (${ago(s.lastCrawlAt, now)}). Last release poll: ${when(s.lastReleasePollAt)} (${ago(s.lastReleasePollAt, now)}).`,
         ),
       ),
     ),

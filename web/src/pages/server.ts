@@ -1,6 +1,20 @@
 import { timeChart } from "../charts.js";
 import { DEDUCTION_FIX, OUTCOME_TEXT, PATCH_TEXT } from "../explain.js";
-import { add, ago, api, countryName, h, href, num, pct, section, stat, table, when } from "../lib.js";
+import {
+  add,
+  ago,
+  api,
+  serverNow,
+  countryName,
+  h,
+  href,
+  num,
+  pct,
+  section,
+  stat,
+  table,
+  when,
+} from "../lib.js";
 import type { Route } from "../lib.js";
 import type { ServerDetail, ServerHistory } from "../types.js";
 
@@ -18,9 +32,10 @@ const NOT_CRAWLED: Record<string, string> = {
 /** One server: history, outcome and reason, HTTPS grade with deductions, patch status, flags, opting out. */
 export default async function server(view: HTMLElement, route: Route): Promise<void> {
   const domain = decodeURIComponent(route.path.slice("/servers/".length));
-  const [s, hist] = await Promise.all([
+  const [s, hist, now] = await Promise.all([
     api<ServerDetail>(`servers/${encodeURIComponent(domain)}`),
     api<ServerHistory>(`servers/${encodeURIComponent(domain)}/history`),
+    serverNow(),
   ]);
   const x = hist.days.map((d) => Date.parse(d.day) / 1000);
   const flags = s.flags.filter((f) => !f.cleared);
@@ -93,7 +108,7 @@ export default async function server(view: HTMLElement, route: Route): Promise<v
         h(
           "li",
           null,
-          `Last tried ${when(s.lastAttemptAt)} (${ago(s.lastAttemptAt)}); last seen up ${when(s.lastSeenUpAt)} (${ago(s.lastSeenUpAt)}); first seen ${when(s.firstSeenAt)}.`,
+          `Last tried ${when(s.lastAttemptAt)} (${ago(s.lastAttemptAt, now)}); last seen up ${when(s.lastSeenUpAt)} (${ago(s.lastSeenUpAt, now)}); first seen ${when(s.firstSeenAt)}.`,
         ),
         s.outcome && NOT_CRAWLED[s.outcome]
           ? h("li", null, h("strong", null, "Not crawled: "), NOT_CRAWLED[s.outcome]!)

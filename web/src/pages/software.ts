@@ -1,6 +1,6 @@
 import { bars, timeChart } from "../charts.js";
 import { PATCH_TEXT } from "../explain.js";
-import { api, daysAgo, h, href, num, pct, section, selectParam, table, when } from "../lib.js";
+import { api, daysAgo, serverNow, h, href, num, pct, section, selectParam, table, when } from "../lib.js";
 import type { Route } from "../lib.js";
 import type {
   Advisories,
@@ -20,15 +20,21 @@ function latest(ts: Timeseries): { key: string; value: number }[] {
 
 /** Software: families and forks, versions, patch adoption per branch, end-of-life branches, advisories. */
 export default async function software(view: HTMLElement, route: Route): Promise<void> {
-  const sw = await api<SoftwareBreakdown>("breakdowns/software");
+  const [sw, now] = await Promise.all([api<SoftwareBreakdown>("breakdowns/software"), serverNow()]);
   const chosen = route.params.get("software") ?? sw.items[0]?.software ?? "mastodon";
   const [forks, branches, versions, patch, advisories] = await Promise.all([
-    api<Timeseries>("timeseries", { metric: "servers", by: "fork", step: "day", from: daysAgo(30), top: 12 }),
+    api<Timeseries>("timeseries", {
+      metric: "servers",
+      by: "fork",
+      step: "day",
+      from: daysAgo(30, now),
+      top: 12,
+    }),
     api<Timeseries>("timeseries", {
       metric: "servers",
       by: "branch",
       step: "day",
-      from: daysAgo(90),
+      from: daysAgo(90, now),
       top: 8,
     }),
     api<VersionsBreakdown>("breakdowns/versions", { software: chosen, limit: 25 }),
