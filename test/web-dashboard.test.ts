@@ -52,7 +52,7 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
     const webDir = join(dir, "web");
     const [store] = await Promise.all([testBackends()[0]!.open(), buildWeb(webDir)]);
     ({ db, dispose } = store);
-    filled = await fillStore(db, { servers: 300, days: 10 });
+    filled = await fillStore(db, { servers: 200, days: 8 });
     clock.set(filled.now);
     api = await startTestApi(db, clock, { webDir, simulated: true });
     context = await launchChromium(dir);
@@ -127,6 +127,7 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
     );
     expect(await axe(page)).toEqual([]);
     await shot(page, `overview-${dark}`);
+    await page.getByRole("button", { name: /theme/i }).click();
     // A phone: the menu button opens the navigation.
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole("button", { name: "Menu" }).click();
@@ -155,6 +156,13 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
     for (const f of scale) expect(land.has(f)).toBe(false);
     expect(await page.getByRole("button", { name: "Users" }).getAttribute("aria-pressed")).toBe("true");
     await shot(page, "map-users");
+    // The dark theme has its own scale, and the same accessibility.
+    await page.getByRole("button", { name: /theme/i }).click();
+    await page.locator("svg.map path.has-data").first().waitFor();
+    expect(await axe(page)).toEqual([]);
+    await shot(page, "map-dark");
+    await page.getByRole("button", { name: /theme/i }).click();
+    await page.locator("svg.map path.has-data").first().waitFor();
     await page.setViewportSize({ width: 1000, height: 640 });
     await page.screenshot({ path: join(SHOTS, "readme-map.png") });
     await page.close();

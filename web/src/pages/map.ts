@@ -14,8 +14,9 @@ const METRICS = [
 ] as const;
 type Metric = (typeof METRICS)[number][0];
 
-/** Light to dark steps of the scale (the same in both themes: the sea and land behind change). */
-const STEPS = ["#dbe8fb", "#b4cdf4", "#86acea", "#5889dc", "#3266c4", "#1c4696", "#0f2c66"];
+/** Steps of the scale from fewer to more: darker on a light page, brighter on a dark one. */
+const STEPS_LIGHT = ["#dbe8fb", "#b4cdf4", "#86acea", "#5889dc", "#3266c4", "#1c4696", "#0f2c66"];
+const STEPS_DARK = ["#1f3a66", "#25518f", "#2f69b5", "#4385d6", "#6ba2ea", "#9dc2f4", "#d6e6fc"];
 
 /** ISO 3166-1 numeric (world-atlas ids) → alpha-2 (the API's). */
 const NUMERIC_TO_ALPHA2 = new Map((codes as string[][]).map((c) => [c[2]!, c[0]!]));
@@ -24,6 +25,7 @@ let topology: Promise<Topology> | null = null;
 
 /** Map: a world choropleth of servers, users or monthly active per country, with its table. */
 export default async function map(view: HTMLElement, route: Route): Promise<void> {
+  const STEPS = document.documentElement.dataset.theme === "dark" ? STEPS_DARK : STEPS_LIGHT;
   const metric: Metric = METRICS.find(([m]) => m === route.params.get("metric"))?.[0] ?? "servers";
   topology ??= fetch(topologyUrl).then((r) => r.json() as Promise<Topology>);
   const [data, topo] = await Promise.all([api<CountriesBreakdown>("breakdowns/countries"), topology]);

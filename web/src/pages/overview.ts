@@ -15,13 +15,17 @@ export default async function overview(view: HTMLElement, _route: Route): Promis
   const s = await api<Summary>("summary");
   const now = Date.parse(s.asOf);
   const from = daysAgo(30, now);
-  const series = await Promise.all([
-    ...SPARKS.map(([metric]) =>
-      api<Timeseries>("timeseries", { metric, step: "day", from }).catch(() => null),
-    ),
-  ]);
-  const spark = (i: number): SVGSVGElement | null =>
-    sparkline(series[i]?.series[0]?.points.map((p) => p.value) ?? []);
+  // The figures show at once; each 30-day sparkline is drawn into its place when its series arrives.
+  const spark = (i: number): HTMLElement => {
+    const slot = h("div", { class: "spark-slot" });
+    void api<Timeseries>("timeseries", { metric: SPARKS[i]![0], step: "day", from })
+      .then((ts) => {
+        const svg = sparkline(ts.series[0]?.points.map((p) => p.value) ?? []);
+        if (svg) slot.replaceChildren(svg);
+      })
+      .catch(() => undefined);
+    return slot;
+  };
   const cov = s.coverage[0];
   const fresh = s.servers.total > 0 ? s.servers.fresh / s.servers.total : null;
   view.append(
