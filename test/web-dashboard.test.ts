@@ -112,6 +112,14 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
       servers: { total: number };
     };
     const page = await open("/", "#headline .stat-value");
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the content and keeps the view.
+    const url = page.url();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement.className")).toBe("skip");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate("document.activeElement.id")).toBe("main");
+    expect(page.url()).toBe(url);
+    expect(await page.locator("h1").first().textContent()).toBe("The fediverse at a glance");
     const first = await page.locator("#headline .stat-value").first().textContent();
     expect(first).toBe(summary.servers.total.toLocaleString("en"));
     expect(summary.servers.total).toBeGreaterThan(100);

@@ -37,6 +37,11 @@ nav.append(
     PAGES.map((p) => h("li", null, h("a", { href: `#${p.path}`, "data-path": p.path }, p.title))),
   ),
 );
+// The skip link moves focus to the content without touching the hash (the hash is the route).
+document.querySelector<HTMLAnchorElement>("a.skip")!.addEventListener("click", (e) => {
+  e.preventDefault();
+  main.focus();
+});
 menu.addEventListener("click", () => {
   const open = menu.getAttribute("aria-expanded") !== "true";
   menu.setAttribute("aria-expanded", String(open));
