@@ -33,15 +33,50 @@ export const GEO_BLOCKS: readonly GeoBlock[] = [
   { offset: 128, country: "US", asn: 13335, org: "CLOUDFLARENET", provider: "Cloudflare", cdn: "cloudflare" },
   { offset: 144, country: "DE", asn: 3320, org: "Deutsche Telekom AG", provider: null, cdn: null },
   { offset: 160, country: null, asn: 51167, org: "Contabo GmbH", provider: "Contabo", cdn: null },
+  {
+    offset: 176,
+    country: "NL",
+    asn: 60781,
+    org: "LeaseWeb Netherlands B.V.",
+    provider: "Leaseweb",
+    cdn: null,
+  },
+  { offset: 192, country: "CA", asn: 16276, org: "OVH SAS", provider: "OVH", cdn: null },
+  { offset: 208, country: "FI", asn: 24940, org: "Hetzner Online GmbH", provider: "Hetzner", cdn: null },
+  {
+    offset: 224,
+    country: "GB",
+    asn: 63949,
+    org: "Akamai Connected Cloud",
+    provider: "Linode/Akamai",
+    cdn: null,
+  },
+  { offset: 240, country: "CH", asn: 29222, org: "Infomaniak Network SA", provider: "Infomaniak", cdn: null },
 ];
 
-/** Addresses used in each block (listeners are bound on each). */
-export const HOSTS_PER_BLOCK = 2;
+/**
+ * Addresses used in each block (listeners are bound on each). Hosts differ in the TLS versions they
+ * offer, as real servers do ({@link TLS_PROFILE_OF_HOST}): most offer TLS 1.2 and 1.3, some only 1.2,
+ * some still 1.0 and 1.1 as well.
+ */
+export const HOSTS_PER_BLOCK = 4;
+
+/** TLS versions a host offers, by its index in its block. */
+export type TlsProfile = "modern" | "tls12_only" | "legacy";
+export const TLS_PROFILE_OF_HOST: readonly TlsProfile[] = ["modern", "modern", "tls12_only", "legacy"];
 
 /** The listening addresses of every block under `base` (`127.A.B`), block by block. */
 export function geoAddresses(base: string): string[] {
+  return geoHosts(base).map((h) => h.address);
+}
+
+/** Every block address under `base` with the TLS versions it offers. */
+export function geoHosts(base: string): { address: string; tls: TlsProfile }[] {
   return GEO_BLOCKS.flatMap((b) =>
-    Array.from({ length: HOSTS_PER_BLOCK }, (_, i) => `${base}.${b.offset + 1 + i}`),
+    Array.from({ length: HOSTS_PER_BLOCK }, (_, i) => ({
+      address: `${base}.${b.offset + 1 + i}`,
+      tls: TLS_PROFILE_OF_HOST[i] as TlsProfile,
+    })),
   );
 }
 
@@ -97,10 +132,12 @@ export class GeoPlan {
     const h = mixSeeds(this.#seed, hashSeed(s.domain));
     const u = (h >>> 8) / 2 ** 24;
     const own = GEO_BLOCKS.flatMap((b, i) => (b.country !== null && b.country === s.country ? [i] : []));
-    const host = h & 1;
+    // 88 % on a modern host, 6 % TLS 1.2 only, 6 % with TLS 1.0/1.1 still on.
+    const t = ((h >>> 1) & 255) / 256;
+    const host = t < 0.44 ? 0 : t < 0.88 ? 1 : t < 0.94 ? 2 : 3;
     if (own.length > 0 && u < 0.5) slot = { block: own[h % own.length] as number, host };
     else {
-      // Two in nine stay on the main address, which no database knows.
+      // Two in fourteen stay on the main address, which no database knows.
       const pick = Math.floor(((u * 2) % 1) * (GEO_BLOCKS.length + 2));
       slot = pick < GEO_BLOCKS.length ? { block: pick, host } : null;
     }

@@ -4,7 +4,7 @@
  * injected faults and the ground truth a correct crawler must reproduce. See docs/sim.md.
  */
 export { startSim } from "./sim.js";
-export type { Sim, SimOptions, SimTruth, FaultInfo } from "./sim.js";
+export type { Sim, SimOptions, SimTruth, FaultInfo, ExpectedHttps } from "./sim.js";
 export { buildPopulation, resolveCatalog } from "./population.js";
 export type { Population, PopulationOptions, SpamFarm, VirtualServer } from "./population.js";
 export type { ExpectedServer, ExpectedSoftware, AllowedRequests } from "./expected.js";
@@ -26,6 +26,7 @@ export type {
 } from "./router.js";
 export type { SimAddresses } from "./listeners.js";
 export { GEO_BLOCKS, countryOfTld } from "./geo-blocks.js";
+export { HTTPS_PROFILES } from "./https-profile.js";
 export type { ExpectedGeo, GeoBlock } from "./geo-blocks.js";
 export { Rng, hashSeed, mixSeeds } from "./prng.js";
 export { loadDatasets } from "./datasets.js";

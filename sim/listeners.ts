@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type tls from "node:tls";
-import { geoAddresses } from "./geo-blocks.js";
+import { geoHosts, type TlsProfile } from "./geo-blocks.js";
 
 /** The loopback addresses of one simulation, one per behaviour (DNS picks the one a server needs). */
 export interface SimAddresses {
@@ -25,6 +25,21 @@ export interface SimAddresses {
    * them for most healthy servers, so the simulation's MMDBs can place them.
    */
   geo: readonly string[];
+  /** The TLS versions each geo address offers (the main address offers TLS 1.2 and 1.3). */
+  tlsOf: ReadonlyMap<string, TlsProfile>;
+}
+
+/** Server-side TLS version options of a profile. */
+export function tlsVersionOptions(profile: TlsProfile): tls.TlsOptions {
+  switch (profile) {
+    case "modern":
+      return { minVersion: "TLSv1.2", maxVersion: "TLSv1.3" };
+    case "tls12_only":
+      return { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" };
+    case "legacy":
+      // TLS 1.0 and 1.1 need OpenSSL's security level lowered, as old servers run it.
+      return { minVersion: "TLSv1", maxVersion: "TLSv1.3", ciphers: "DEFAULT:@SECLEVEL=0" };
+  }
 }
 
 /** The addresses under `127.A.B`. */
@@ -37,7 +52,8 @@ export function addressesFor(base: string): SimAddresses {
     hang: `${base}.4`,
     dead: `${base}.9`,
     dns: `${base}.53`,
-    geo: geoAddresses(base),
+    geo: geoHosts(base).map((h) => h.address),
+    tlsOf: new Map(geoHosts(base).map((h) => [h.address, h.tls])),
   };
 }
 
@@ -61,8 +77,10 @@ export class Listeners {
   ): Promise<void> {
     // The main address and every geo block address serve the same virtual hosts.
     const served = [addr.main, ...addr.geo].flatMap((host) => {
-      const secure = https.createServer({ ...tlsOptions, keepAliveTimeout: 30_000 }, (req, res) =>
-        onRequest(req, res, 443),
+      const versions = tlsVersionOptions(addr.tlsOf.get(host) ?? "modern");
+      const secure = https.createServer(
+        { ...tlsOptions, ...versions, keepAliveTimeout: 30_000 },
+        (req, res) => onRequest(req, res, 443),
       );
       secure.on("upgrade", onUpgrade);
       secure.on("tlsClientError", () => {}); // clients that refuse our certificates are expected

@@ -11,7 +11,8 @@ import { CertificateBook } from "./certificates.js";
 import type { AllowedRequests, ExpectedServer } from "./expected.js";
 import { simZone } from "./dns-zone.js";
 import { FAULTS, type FaultKind } from "./faults.js";
-import { type ExpectedGeo, GeoPlan, writeGeoDatabases } from "./geo-blocks.js";
+import { type ExpectedGeo, GeoPlan, TLS_PROFILE_OF_HOST, writeGeoDatabases } from "./geo-blocks.js";
+import { HttpsProfiles, TLS_DEDUCTIONS } from "./https-profile.js";
 import { addressesFor, Listeners, type SimAddresses } from "./listeners.js";
 import type { PeerEntry } from "./peers-graph.js";
 import { politenessViolations, type PolitenessViolation } from "./politeness.js";
@@ -59,6 +60,14 @@ export interface SimTruth {
   geo: Record<string, ExpectedGeo>;
 }
 
+/** How a server runs HTTPS (see `Sim.expectedHttps`). */
+export interface ExpectedHttps {
+  profile: string;
+  tls: "modern" | "tls12_only" | "legacy";
+  /** Rubric codes of a healthy server's grade, sorted. */
+  deductions: string[];
+}
+
 /** A running simulated fediverse. */
 export interface Sim {
   /** `host:port` of its DNS server (for `--dns-server`). */
@@ -82,6 +91,12 @@ export interface Sim {
    * for names outside the population.
    */
   expectedGeo(domain: string): ExpectedGeo | undefined;
+  /**
+   * How `domain` runs HTTPS: its profile (HSTS, security headers, port 80; sim/https-profile.ts),
+   * the TLS versions of its address, and the rubric codes fedimon's HTTPS scorer must give a healthy
+   * server with a valid certificate there; undefined for names outside the population.
+   */
+  expectedHttps(domain: string): ExpectedHttps | undefined;
   /** The country MMDB of the geo blocks (with `geoDatabases: true`), else null. */
   readonly geoipDbFile: string | null;
   /** The ASN MMDB of the geo blocks (with `geoDatabases: true`), else null. */
@@ -136,6 +151,7 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
     const slot = geoPlan.slotOf(s);
     return slot ? GeoPlan.address(addr.base, slot) : addr.main;
   };
+  const httpsProfiles = new HttpsProfiles(pop.options.seed);
   const resolve = simZone(
     pop,
     () => addresses,
@@ -168,11 +184,20 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
         if (response) break;
       }
       if (!response) {
-        if (port === 80) response = { status: 301, headers: { location: `https://${host}${rawUrl}` } };
+        const http = ctx?.server ? httpsProfiles.of(ctx.server).http : "redirect";
+        if (port === 80 && http === "redirect-http" && simReq.path !== "/robots.txt")
+          response = { status: 301, headers: { location: `http://www.${host}${rawUrl}` } };
+        else if (port === 80 && http === "redirect")
+          response = { status: 301, headers: { location: `https://${host}${rawUrl}` } };
         else
           response = ctx
             ? vhost.respond(simReq, ctx)
             : { status: 404, headers: { "content-type": "text/plain" }, body: "unknown host" };
+        if (port === 443 && ctx?.server && !response.stream)
+          response = {
+            ...response,
+            headers: { ...httpsProfiles.headersOf(ctx.server), ...response.headers },
+          };
       }
     } catch {
       response = {
@@ -256,6 +281,15 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
     return GeoPlan.expected(s.domain, ours, geoPlan.slotOf(s));
   };
 
+  const expectedHttps = (domain: string): ExpectedHttps | undefined => {
+    const s = pop.byDomain.get(domain.toLowerCase());
+    if (!s) return undefined;
+    const profile = httpsProfiles.of(s);
+    const slot = geoPlan.slotOf(s);
+    const tls = slot ? (TLS_PROFILE_OF_HOST[slot.host] ?? "modern") : "modern";
+    return { profile: profile.name, tls, deductions: [...profile.deductions, ...TLS_DEDUCTIONS[tls]].sort() };
+  };
+
   const expectedOf = (domain: string): ExpectedServer | undefined => {
     const name = domain.toLowerCase();
     const s = pop.byDomain.get(name);
@@ -321,6 +355,7 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
     log,
     expected: expectedOf,
     expectedGeo,
+    expectedHttps,
     geoipDbFile,
     asnDbFile,
     faultOf,

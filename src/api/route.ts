@@ -93,7 +93,7 @@ export function registerRoute(app: FastifyInstance, ctx: ApiContext, route: AnyR
       serialise(route, ctx, await route.handler({ query, params, now, ctx })),
     );
     reply
-      .header("cache-control", `public, max-age=${route.cacheSeconds}`)
+      .header("cache-control", `public, max-age=${ttl}`)
       .header("etag", entry.etag)
       .header("vary", "accept-encoding");
     if (etagMatches(req.headers["if-none-match"], entry.etag)) {

@@ -12,6 +12,8 @@ export interface ApiFlags {
   trustProxy?: boolean;
   mastodonUrl?: string;
   simulated?: boolean;
+  /** Commander's form of `--no-response-cache`. */
+  responseCache?: boolean;
 }
 
 /** Adds the API flags to a command. */
@@ -30,6 +32,10 @@ export function addApiOptions(cmd: Command): Command {
       "label the data as simulated in the summary and on every dashboard page (the demo)",
     )
     .option(
+      "--no-response-cache",
+      "answer every API request afresh (no cached responses, Cache-Control max-age=0); the demo uses it while its store fills",
+    )
+    .option(
       "--mastodon-url <url>",
       "post a weekly summary to this Mastodon server as a bot (token from env FEDIMON_MASTODON_TOKEN)",
     );
@@ -46,6 +52,7 @@ export function apiOptionsFromFlags(flags: ApiFlags): ApiOptions {
     ...(rate !== undefined ? { rateLimitPerMinute: rate } : {}),
     ...(flags.trustProxy ? { trustProxy: true } : {}),
     ...(flags.simulated ? { simulated: true } : {}),
+    ...(flags.responseCache === false ? { cache: false } : {}),
   };
 }
 

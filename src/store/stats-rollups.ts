@@ -162,50 +162,71 @@ export async function writeRollup(
   period: Date,
   rows: readonly RollupRow[],
 ): Promise<void> {
-  const { table, col, cast } = TABLE[resolution];
-  const p = periodParam(resolution, period);
-  const json = JSON.stringify(
-    rows.map((r) => ({
-      dimension: r.dimension,
-      key: r.key,
-      servers: r.servers,
-      fresh: r.fresh,
-      carried: r.carried,
-      flagged: r.flagged,
-      dead: r.dead,
-      never: r.never,
-      users: r.users,
-      users_active_month: r.usersActiveMonth,
-      users_active_halfyear: r.usersActiveHalfyear,
-      local_posts: r.localPosts,
-      users_carried: r.usersCarried,
-      reporting_users: r.reporting.users,
-      reporting_active_month: r.reporting.usersActiveMonth,
-      reporting_active_halfyear: r.reporting.usersActiveHalfyear,
-      reporting_posts: r.reporting.localPosts,
-    })),
-  );
   await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1, $2)", [
       LOCK_KEY[resolution],
       Math.floor(period.getTime() / 60_000) | 0,
     ]);
-    await tx.query(`DELETE FROM ${table} WHERE ${col} = $1::${cast}`, [p]);
-    await tx.query(
-      `INSERT INTO ${table} (dimension, ${col}, key, servers, fresh, carried, flagged, dead, never, users,
-         users_active_month, users_active_halfyear, local_posts, users_carried, reporting_users,
-         reporting_active_month, reporting_active_halfyear, reporting_posts)
-       SELECT x.dimension, $1::${cast}, x.key, x.servers, x.fresh, x.carried, x.flagged, x.dead, x.never, x.users,
-         x.users_active_month, x.users_active_halfyear, x.local_posts, x.users_carried, x.reporting_users,
-         x.reporting_active_month, x.reporting_active_halfyear, x.reporting_posts
-       FROM jsonb_to_recordset($2::jsonb) AS x(dimension text, key text, servers int, fresh int, carried int,
-         flagged int, dead int, never int, users bigint, users_active_month bigint, users_active_halfyear bigint,
-         local_posts bigint, users_carried bigint, reporting_users int, reporting_active_month int,
-         reporting_active_halfyear int, reporting_posts int)`,
-      [p, json],
-    );
-    await recordRun(tx, `rollup_${resolution}`, period);
+    await replacePeriods(tx, resolution, [{ period, rows }]);
   });
+}
+
+/**
+ * Replaces the rollup rows of many periods in three statements and records their runs, for bulk
+ * writers (the demo's simulated history) that know no job writes these periods at the same time.
+ * Call it inside a transaction.
+ */
+export async function replacePeriods(
+  db: Db,
+  resolution: Resolution,
+  periods: readonly { period: Date; rows: readonly RollupRow[] }[],
+): Promise<void> {
+  const { table, col, cast } = TABLE[resolution];
+  const json = JSON.stringify(
+    periods.flatMap(({ period, rows }) =>
+      rows.map((r) => ({
+        period: periodParam(resolution, period),
+        dimension: r.dimension,
+        key: r.key,
+        servers: r.servers,
+        fresh: r.fresh,
+        carried: r.carried,
+        flagged: r.flagged,
+        dead: r.dead,
+        never: r.never,
+        users: r.users,
+        users_active_month: r.usersActiveMonth,
+        users_active_halfyear: r.usersActiveHalfyear,
+        local_posts: r.localPosts,
+        users_carried: r.usersCarried,
+        reporting_users: r.reporting.users,
+        reporting_active_month: r.reporting.usersActiveMonth,
+        reporting_active_halfyear: r.reporting.usersActiveHalfyear,
+        reporting_posts: r.reporting.localPosts,
+      })),
+    ),
+  );
+  await db.query(`DELETE FROM ${table} WHERE ${col} = ANY($1::${cast}[])`, [
+    periods.map((p) => periodParam(resolution, p.period)),
+  ]);
+  await db.query(
+    `INSERT INTO ${table} (dimension, ${col}, key, servers, fresh, carried, flagged, dead, never, users,
+       users_active_month, users_active_halfyear, local_posts, users_carried, reporting_users,
+       reporting_active_month, reporting_active_halfyear, reporting_posts)
+     SELECT x.dimension, x.period::${cast}, x.key, x.servers, x.fresh, x.carried, x.flagged, x.dead, x.never, x.users,
+       x.users_active_month, x.users_active_halfyear, x.local_posts, x.users_carried, x.reporting_users,
+       x.reporting_active_month, x.reporting_active_halfyear, x.reporting_posts
+     FROM jsonb_to_recordset($1::jsonb) AS x(period text, dimension text, key text, servers int, fresh int,
+       carried int, flagged int, dead int, never int, users bigint, users_active_month bigint,
+       users_active_halfyear bigint, local_posts bigint, users_carried bigint, reporting_users int,
+       reporting_active_month int, reporting_active_halfyear int, reporting_posts int)`,
+    [json],
+  );
+  await db.query(
+    `INSERT INTO stats_runs (kind, period, finished_at) SELECT $1, p, now() FROM unnest($2::timestamptz[]) AS p
+     ON CONFLICT (kind, period) DO UPDATE SET finished_at = EXCLUDED.finished_at`,
+    [`rollup_${resolution}`, periods.map((p) => p.period.toISOString())],
+  );
 }
 
 /** Marks a job period as done (`stats_runs`). */

@@ -11,6 +11,7 @@ import { concentrationSeries } from "../../store/stats-rollups.js";
 import { badRequest } from "../errors.js";
 import type { ApiContext } from "../options.js";
 import { defineRoute } from "../route.js";
+import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso } from "../schemas/common.js";
 import { HTTPS_GRADES } from "../schemas/servers.js";
 import {
@@ -137,7 +138,10 @@ export const concentrationRoute = defineRoute({
     if (from > to) throw badRequest("invalid query: from must not be after to");
     if (to.getTime() - from.getTime() > 3_660 * DAY)
       throw badRequest("invalid query: at most 10 years at once");
-    const series = await concentrationSeries(ctx.db, from, to);
-    return { latest: series.at(-1) ?? null, series };
+    const [series, simulated] = await Promise.all([
+      concentrationSeries(ctx.db, from, to),
+      simulatedHistory(ctx, now),
+    ]);
+    return { latest: series.at(-1) ?? null, series, ...simulatedAnswer(simulated, "day", from, to) };
   },
 });

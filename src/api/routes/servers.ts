@@ -11,6 +11,7 @@ import { serverChanges, serverHistory } from "../../store/stats-history.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { badRequest, notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
+import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso } from "../schemas/common.js";
 import type { ServerListItem } from "../schemas/servers.js";
 import {
@@ -219,14 +220,16 @@ export const serverHistoryRoute = defineRoute({
     if (!(await getPublicServer(ctx.db, params.domain))) {
       throw notFound("no such server (or it is not shown one by one)");
     }
-    const [days, changes] = await Promise.all([
+    const [days, changes, simulated] = await Promise.all([
       serverHistory(ctx.db, params.domain, from, to),
       serverChanges(ctx.db, params.domain),
+      simulatedHistory(ctx, now),
     ]);
     return {
       domain: params.domain,
       from: iso(from).slice(0, 10),
       to: iso(to).slice(0, 10),
+      ...simulatedAnswer(simulated, "day", from, to),
       days: (days ?? []).map((d) => ({ ...d, lastOkAt: iso(d.lastOkAt) })),
       changes: (changes ?? [])
         .filter((c) => c.at >= from && c.at.getTime() < to.getTime() + DAY)

@@ -11,6 +11,7 @@ import { listChanges } from "../../store/api-changes.js";
 import { readHashtagCounts, readTrends } from "../../store/stream.js";
 import { badRequest, notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
+import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso } from "../schemas/common.js";
 import {
   Activity,
@@ -40,10 +41,12 @@ export const hashtagsRoute = defineRoute({
     const hour = query.hour
       ? new Date(Math.floor(query.hour.getTime() / HOUR) * HOUR)
       : await latestHashtagHour(ctx.db, now);
-    if (!hour) return { hour: null, trending: [], top: [] };
+    const simulated = await simulatedHistory(ctx, now);
+    if (!hour) return { hour: null, ...simulatedAnswer(simulated, "hour", now, now), trending: [], top: [] };
     const [trends, counts] = await Promise.all([readTrends(ctx.db, hour), readHashtagCounts(ctx.db, hour)]);
     return {
       hour: iso(hour),
+      ...simulatedAnswer(simulated, "hour", hour, hour),
       trending: trends.slice(0, query.limit),
       top: counts.slice(0, query.limit).map((c) => ({ tag: c.tag, uses: c.uses, servers: c.servers })),
     };
@@ -65,11 +68,15 @@ export const hashtagRoute = defineRoute({
     const from = query.from ?? new Date(to.getTime() - 7 * DAY);
     if (from > to) throw badRequest("invalid query: from must not be after to");
     if (to.getTime() - from.getTime() > 92 * DAY) throw badRequest("invalid query: at most 92 days at once");
-    const points = await hashtagSeries(ctx.db, { tag: params.tag, from, to });
+    const [points, simulated] = await Promise.all([
+      hashtagSeries(ctx.db, { tag: params.tag, from, to }),
+      simulatedHistory(ctx, now),
+    ]);
     return {
       tag: params.tag,
       from: iso(from),
       to: iso(to),
+      ...simulatedAnswer(simulated, "hour", from, to),
       points: points.map((p) => ({ hour: iso(p.hour), uses: p.uses, servers: p.servers })),
     };
   },
@@ -99,16 +106,19 @@ export const activityRoute = defineRoute({
     const origin = query.origin ?? "*";
     if (!(await isListableOrigin(ctx.db, origin)))
       throw notFound("no such server (or it is not shown one by one)");
-    const [points, languages, lengths] = await Promise.all([
+    const [points, languages, lengths, simulated] = await Promise.all([
       activitySeries(ctx.db, { from, to, step: query.step, origin }),
       activityLanguages(ctx.db, { from, to, origin, limit: 20 }),
       activityLengths(ctx.db, { from, to, origin }),
+      simulatedHistory(ctx, now),
     ]);
     return {
       origin,
       step: query.step,
       from: iso(from),
       to: iso(to),
+      // Simulated activity (the demo's) is counted per minute over the hourly simulated range.
+      ...simulatedAnswer(simulated, "hour", from, to),
       points: points.map((p) => ({ ...p, at: iso(p.at) })),
       languages,
       lengths: [...LENGTH_BUCKET_UPPER_BOUNDS, null].map((below, i) => ({ below, posts: lengths[i] ?? 0 })),

@@ -6,6 +6,7 @@ import { lastCrawlAt, lastReleasePollAt, latestRollupPeriod } from "../../store/
 import { breakdown, latestCoverage } from "../../store/stats-rollups.js";
 import type { ApiContext } from "../options.js";
 import { defineRoute } from "../route.js";
+import { isSimulatedPeriod, simulatedHistory, simulatedRange } from "../simulated.js";
 import { iso } from "../schemas/common.js";
 import type { TOTALS_SOURCES } from "../schemas/stats.js";
 import { AtQuery, NoQuery, SoftwareBreakdown, Summary } from "../schemas/stats.js";
@@ -23,28 +24,41 @@ export interface SourcedTotals {
   source: (typeof TOTALS_SOURCES)[number];
   totals: Totals;
   bySoftware: (Totals & { key: string })[];
+  /** The totals come from a simulated rollup (`fedimon demo`'s backfilled past). */
+  simulated: boolean;
 }
 
 /**
  * The network totals for `at`: the latest hourly rollup when it is recent (what the statistics
  * jobs stored, cheap to read), else the latest daily one, else computed now from the store with
  * the statistics' own functions (a store whose jobs have not run yet). Never two definitions.
+ * A simulated rollup (`fedimon demo`) answers only for an instant inside the simulated past: the
+ * present is always the observed store's.
  */
 export async function sourcedTotals(ctx: ApiContext, at: Date): Promise<SourcedTotals> {
   const { db } = ctx;
+  const simulated = await simulatedHistory(ctx, at);
   for (const [resolution, span, maxAge, source] of [
     ["hour", HOUR, HOURLY_MAX_AGE_MILLIS, "hourly_rollup"],
     ["day", DAY, DAILY_MAX_AGE_MILLIS, "daily_rollup"],
   ] as const) {
     const period = await latestRollupPeriod(db, resolution, at);
     if (!period || at.getTime() - (period.getTime() + span) > maxAge) continue;
+    const isSimulated = isSimulatedPeriod(simulated, resolution, period);
+    if (isSimulated && at >= simulatedRange(simulated!, resolution).to) continue;
     const [none, software] = await Promise.all([
       breakdown(db, { resolution, dimension: "none", at: period }),
       breakdown(db, { resolution, dimension: "software", at: period }),
     ]);
     const totals = none[0];
     if (!totals) continue;
-    return { asOf: new Date(period.getTime() + span), source, totals, bySoftware: software };
+    return {
+      asOf: new Date(period.getTime() + span),
+      source,
+      totals,
+      bySoftware: software,
+      simulated: isSimulated,
+    };
   }
   const o = resolveStatsOptions(ctx.options.stats);
   const states = await statesAt(db, at, o);
@@ -54,6 +68,7 @@ export async function sourcedTotals(ctx: ApiContext, at: Date): Promise<SourcedT
     source: "live",
     totals: rows.find((r) => r.dimension === "none")!,
     bySoftware: rows.filter((r) => r.dimension === "software"),
+    simulated: false,
   };
 }
 
@@ -83,11 +98,12 @@ export const summaryRoute = defineRoute({
   response: Summary,
   cacheSeconds: 60,
   async handler({ now, ctx }) {
-    const [t, lastCrawl, coverage, lastReleasePoll] = await Promise.all([
+    const [t, lastCrawl, coverage, lastReleasePoll, simulated] = await Promise.all([
       sourcedTotals(ctx, now),
       cachedLastCrawlAt(ctx, now),
       latestCoverage(ctx.db, now),
       lastReleasePollAt(ctx.db),
+      simulatedHistory(ctx, now),
     ]);
     const o = resolveStatsOptions(ctx.options.stats);
     return {
@@ -122,6 +138,16 @@ export const summaryRoute = defineRoute({
       lastCrawlAt: iso(lastCrawl),
       lastReleasePollAt: iso(lastReleasePoll),
       simulated: ctx.options.simulated,
+      simulatedHistory: simulated
+        ? {
+            hourly: { from: iso(simulated.hourly.from), to: iso(simulated.hourly.to) },
+            daily: {
+              from: iso(simulatedRange(simulated, "day").from),
+              to: iso(simulatedRange(simulated, "day").to),
+            },
+            note: simulated.note,
+          }
+        : null,
       coverage: coverage.map((c) => ({
         method: c.method,
         counted: c.counted,
@@ -149,6 +175,7 @@ export const softwareRoute = defineRoute({
     return {
       asOf: iso(t.asOf),
       source: t.source,
+      simulated: t.simulated,
       items: [...t.bySoftware]
         .filter((s) => s.servers > 0)
         .sort(bySoftwareOrder)

@@ -2,6 +2,7 @@ import type { SeriesPoint } from "../../store/stats-rollups.js";
 import { networkSeries } from "../../store/stats-rollups.js";
 import { badRequest } from "../errors.js";
 import { defineRoute } from "../route.js";
+import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso } from "../schemas/common.js";
 import type { Db } from "../../store/db.js";
 import { type METRICS, type SERIES_BY, type STEPS, Timeseries, TimeseriesQuery } from "../schemas/stats.js";
@@ -134,6 +135,10 @@ export const timeseriesRoute = defineRoute({
         `invalid query: the range is too long for step=${query.step} (at most ${MAX_RANGE_MILLIS[query.step] / DAY} days)`,
       );
     }
-    return readTimeseries(ctx.db, { ...query, from, to });
+    const [series, simulated] = await Promise.all([
+      readTimeseries(ctx.db, { ...query, from, to }),
+      simulatedHistory(ctx, now),
+    ]);
+    return { ...series, ...simulatedAnswer(simulated, query.step === "hour" ? "hour" : "day", from, to) };
   },
 });

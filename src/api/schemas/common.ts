@@ -119,6 +119,23 @@ export const Day = z.iso.date();
 /** Counts in responses. */
 export const Count = z.number().int().min(0);
 
+/** A period of simulated history: [from, to). */
+export const SimulatedRange = named(
+  "SimulatedRange",
+  z.object({ from: DateTime, to: DateTime }),
+  "Periods starting in [from, to) were computed by `fedimon demo` from its simulated fediverse, not observed.",
+);
+
+/** Whether a history answer holds simulated periods, and which. */
+export const simulatedFields = {
+  simulated: z
+    .boolean()
+    .describe("true when some of the periods answered were simulated (`fedimon demo`), not observed"),
+  simulatedRange: SimulatedRange.nullable().describe(
+    "the simulated periods of this resolution, whether or not the answer's range meets them; null: none",
+  ),
+};
+
 /** Every error response: the status, a stable code and a message a person can act on. */
 export const ErrorBody = named(
   "Error",

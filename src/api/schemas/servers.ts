@@ -10,6 +10,7 @@ import {
   enumParam,
   intParam,
   named,
+  simulatedFields,
   slugParam,
   textParam,
   timeParam,
@@ -187,6 +188,7 @@ export const ServerHistory = named(
     domain: z.string(),
     from: Day,
     to: Day,
+    ...simulatedFields,
     days: z.array(
       z.object({
         day: Day,

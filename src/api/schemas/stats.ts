@@ -1,5 +1,16 @@
 import { z } from "zod";
-import { Count, DateTime, Day, enumParam, intParam, named, slugParam, timeParam } from "./common.js";
+import {
+  Count,
+  DateTime,
+  Day,
+  enumParam,
+  intParam,
+  named,
+  SimulatedRange,
+  simulatedFields,
+  slugParam,
+  timeParam,
+} from "./common.js";
 import { HTTPS_GRADES } from "./servers.js";
 
 /** Where a total comes from: the latest hourly rollup, the latest daily one, or computed now. */
@@ -41,6 +52,13 @@ export const Summary = named(
     simulated: z
       .boolean()
       .describe("the data comes from the simulated fediverse (fedimon demo), not from real servers"),
+    simulatedHistory: z
+      .object({ hourly: SimulatedRange, daily: SimulatedRange, note: z.string() })
+      .nullable()
+      .describe(
+        "the store holds simulated history (`fedimon demo`): hourly and daily periods in these ranges were " +
+          "computed from the simulation, never observed; null when all history is observed",
+      ),
     coverage: z.array(
       z.object({
         method: z.string(),
@@ -83,6 +101,7 @@ export const Timeseries = named(
     step: z.enum(STEPS),
     from: DateTime,
     to: DateTime,
+    ...simulatedFields,
     series: z.array(
       z.object({
         key: z.string().describe("all for by=none; other sums the keys beyond top; unknown is not known"),
@@ -101,6 +120,7 @@ export const SoftwareBreakdown = named(
   z.object({
     asOf: DateTime,
     source: z.enum(TOTALS_SOURCES),
+    simulated: z.boolean().describe("true when these totals come from a simulated rollup (`fedimon demo`)"),
     items: z.array(
       z.object({
         software: z.string(),
@@ -228,5 +248,5 @@ const ConcentrationDay = z.object({
 /** Concentration of users over servers, countries and networks. */
 export const Concentration = named(
   "Concentration",
-  z.object({ latest: ConcentrationDay.nullable(), series: z.array(ConcentrationDay) }),
+  z.object({ latest: ConcentrationDay.nullable(), series: z.array(ConcentrationDay), ...simulatedFields }),
 );

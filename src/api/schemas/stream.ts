@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { CHANGE_KINDS } from "../../store/api-changes.js";
-import { Count, DateTime, domainParam, enumParam, intParam, named, timeParam } from "./common.js";
+import {
+  Count,
+  DateTime,
+  domainParam,
+  enumParam,
+  intParam,
+  named,
+  simulatedFields,
+  timeParam,
+} from "./common.js";
 
 /** Query of `GET /api/v1/hashtags`. */
 export const HashtagsQuery = z
@@ -15,6 +24,7 @@ export const Hashtags = named(
   "Hashtags",
   z.object({
     hour: DateTime.nullable(),
+    ...simulatedFields,
     trending: z.array(
       z.object({
         rank: Count,
@@ -57,6 +67,7 @@ export const HashtagSeries = named(
     tag: z.string(),
     from: DateTime,
     to: DateTime,
+    ...simulatedFields,
     points: z.array(z.object({ hour: DateTime, uses: Count, servers: Count })),
   }),
 );
@@ -79,6 +90,7 @@ export const Activity = named(
     step: z.enum(["hour", "day"]),
     from: DateTime,
     to: DateTime,
+    ...simulatedFields,
     points: z.array(
       z.object({
         at: DateTime,

@@ -10,6 +10,7 @@ import { ProgressView } from "../progress.js";
 import { formatCrawlSummary } from "./crawl.js";
 import { addStreamOptions, streamOptionsFromFlags } from "./stream.js";
 import { startStatsJobs } from "../stats-jobs.js";
+import { refreshAdoptionDuringFirstPass } from "../first-pass-adoption.js";
 
 interface RunFlags extends CommonFlags, ApiFlags {
   workerId?: string;
@@ -91,6 +92,8 @@ export function runCommand(): Command {
         const crawler = await composeCrawler(app, flags.workerId);
         const view = new ProgressView();
         crawler.on("progress", (p) => view.update(p));
+        if (flags.releases !== false)
+          refreshAdoptionDuringFirstPass({ crawler, db: app.db, clock: app.clock, logger: app.logger });
         const summary = await crawler.runForever(signal);
         view.finish(formatCrawlSummary(summary));
         await Promise.allSettled(parts);
