@@ -1,30 +1,14 @@
+import type { SimulatedServer } from "../src/stats/simulated-history.js";
 import type { Sim } from "./sim.js";
-
-/** A server as a correct crawler stores it after one pass (the input of the demo's simulated history). */
-export interface SimulatedServerSeed {
-  domain: string;
-  softwareName: string;
-  fork: string | null;
-  version: string | null;
-  registrationsOpen: boolean | null;
-  registrationsApprovalRequired: boolean | null;
-  country: string | null;
-  network: string | null;
-  usersTotal: number | null;
-  usersActiveMonth: number | null;
-  usersActiveHalfyear: number | null;
-  localPosts: number | null;
-  peersCount: number | null;
-}
 
 /**
  * The servers a correct crawler reaches from the seed and records `ok`, with what it stores for
  * each (`sim.expected`, `sim.expectedGeo`): the present from which `fedimon demo` derives the
  * simulated past (src/stats/simulated-history.ts).
  */
-export function simulatedServerSeeds(sim: Sim): SimulatedServerSeed[] {
+export function simulatedServerSeeds(sim: Sim): SimulatedServer[] {
   const reachable = sim.reachableFromSeed();
-  const out: SimulatedServerSeed[] = [];
+  const out: SimulatedServer[] = [];
   for (const domain of sim.domains) {
     if (!reachable.has(domain)) continue;
     const e = sim.expected(domain);

@@ -1,5 +1,5 @@
 import type { Db } from "./db.js";
-import { isoDay } from "./stats-history.js";
+import { isoDay, type ServerDay } from "./stats-history.js";
 
 /**
  * The record of simulated history (migration 0046): which periods of the history tables the demo
@@ -45,18 +45,7 @@ export async function storeHoldsHistory(db: Db): Promise<boolean> {
 }
 
 /** One simulated day of one server (`server_daily`'s columns). */
-export interface SimulatedDay {
-  domain: string;
-  day: Date;
-  polls: number;
-  pollsUp: number;
-  lastOkAt: Date | null;
-  usersTotal: number | null;
-  usersActiveMonth: number | null;
-  usersActiveHalfyear: number | null;
-  localPosts: number | null;
-  peersCount: number | null;
-}
+export type SimulatedDay = Omit<ServerDay, "day" | "uptime"> & { domain: string; day: Date };
 
 /** Writes simulated per-server days (creating the servers' history keys), in batches. */
 export async function writeSimulatedDays(db: Db, days: readonly SimulatedDay[]): Promise<void> {

@@ -8,8 +8,22 @@ import {
   writeTrends,
   type StreamBatch,
 } from "../store/stream.js";
-import { HOUR_MILLIS, type Aggregator } from "./aggregator.js";
+import { HOUR_MILLIS, type AggregateBatch, type Aggregator } from "./aggregator.js";
 import { rankTrends, TREND_DEFAULTS, type TrendOptions } from "./trending.js";
+
+/** What the aggregator drained, as one write for the store, with the hours the listeners ran. */
+export function streamBatch(drained: AggregateBatch, hours: Date[]): StreamBatch {
+  return {
+    activity: drained.minutes,
+    hashtags: drained.tags.map((t) => ({
+      hour: t.hour,
+      tag: t.tag,
+      usesDelta: t.usesDelta,
+      servers: t.servers,
+    })),
+    hours,
+  };
+}
 
 /** Batches kept for a retry while the store is unreachable; beyond this the oldest are dropped (and logged). */
 const MAX_PENDING_BATCHES = 360;
@@ -44,16 +58,7 @@ export class StreamFlusher {
   async #flush(final: boolean): Promise<void> {
     const now = this.clock.now().getTime();
     const drained = this.aggregator.drain(now, final);
-    this.#pending.push({
-      activity: drained.minutes,
-      hashtags: drained.tags.map((t) => ({
-        hour: t.hour,
-        tag: t.tag,
-        usesDelta: t.usesDelta,
-        servers: t.servers,
-      })),
-      hours: [new Date(Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS)],
-    });
+    this.#pending.push(streamBatch(drained, [new Date(Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS)]));
     this.#pendingHours.push(...drained.closedHours);
     while (this.#pending.length > MAX_PENDING_BATCHES) {
       this.#pending.shift();

@@ -1,5 +1,6 @@
 import type { StreamBatch } from "../store/stream.js";
 import { HOUR_MILLIS } from "./aggregator.js";
+import { streamBatch } from "./flusher.js";
 import { StatusPipeline } from "./pipeline.js";
 
 const MINUTE = 60_000;
@@ -48,14 +49,5 @@ export function simulatedActivity(o: SimulatedActivityOptions): StreamBatch {
   const hours: Date[] = [];
   for (let h = Math.floor(from / HOUR_MILLIS) * HOUR_MILLIS; h < o.to.getTime(); h += HOUR_MILLIS)
     hours.push(new Date(h));
-  return {
-    activity: drained.minutes,
-    hashtags: drained.tags.map((t) => ({
-      hour: t.hour,
-      tag: t.tag,
-      usesDelta: t.usesDelta,
-      servers: t.servers,
-    })),
-    hours,
-  };
+  return streamBatch(drained, hours);
 }
