@@ -11,11 +11,8 @@
  * over a simulated fediverse of N servers (default 2,000), beside `fedimon serve` alone on the same
  * store, in one run (see bench/api-crawling-run.ts).
  */
-import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { envTrustingTestCa } from "../sim/tls/trust.js";
 import { ManualClock } from "../src/core/clock.js";
 import { nullLogger } from "../src/core/log.js";
 import { analyzeApiTables } from "../src/store/api.js";
@@ -23,34 +20,17 @@ import { openDb } from "../src/store/open.js";
 import { startTestApi } from "../test/api-harness.js";
 import { fillStore } from "../test/api-fixture.js";
 import { load, type LoadResult } from "./api-load.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+import { runInNamespace } from "./namespace.js";
 
 /**
  * `--while-crawling`: the summary under `fedimon run` during a simulated pass, beside `fedimon
  * serve` alone on the same store (bench/api-crawling-run.ts, inside the loopback-only namespace).
  */
 async function whileCrawling(servers: number, connections: number, duration: number) {
-  const args = ["scripts/loopback-only.sh", process.execPath, "--import", "tsx", "bench/api-crawling-run.ts"];
-  args.push(
-    "--servers",
-    String(servers),
-    "--connections",
-    String(connections),
-    "--duration",
-    String(duration),
+  const r = await runInNamespace<{ whileCrawling: LoadResult; serveAlone: LoadResult }>(
+    "bench/api-crawling-run.ts",
+    ["--servers", String(servers), "--connections", String(connections), "--duration", String(duration)],
   );
-  const child = spawn("sh", args, {
-    cwd: ROOT,
-    env: envTrustingTestCa(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const line = out.trim().split("\n").pop() ?? "";
-  if (code !== 0 || !line.startsWith("{")) throw new Error(`api --while-crawling run failed (exit ${code})`);
-  const r = JSON.parse(line) as { whileCrawling: LoadResult; serveAlone: LoadResult };
   const pass = (x: LoadResult) =>
     x.requestsPerSec >= 3_000 && x.latencyMillis.p99 < 20 && x.errors === 0 && x.non2xx === 0;
   return {
