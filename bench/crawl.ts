@@ -7,32 +7,21 @@
  * slots (default the crawler's); `--profile` prints where the first pass spent its probe slots
  * (bench/crawl-profile.ts) to stderr. Values may follow their flag or an `=`.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { envTrustingTestCa } from "../sim/tls/trust.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+import { runInNamespace } from "./namespace.js";
 
 async function runInner(
   servers: number,
   db: string | null,
   extra: readonly string[],
 ): Promise<Record<string, unknown>> {
-  const args = ["scripts/loopback-only.sh", process.execPath, "--import", "tsx", "bench/crawl-run.ts"];
-  args.push("--servers", String(servers), ...extra);
-  if (db) args.push("--db", db);
-  const child = spawn("sh", args, {
-    cwd: ROOT,
-    env: envTrustingTestCa(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const line = out.trim().split("\n").pop() ?? "";
-  if (code !== 0 || !line.startsWith("{")) throw new Error(`crawl benchmark run failed (exit ${code})`);
-  return JSON.parse(line) as Record<string, unknown>;
+  return runInNamespace("bench/crawl-run.ts", [
+    "--servers",
+    String(servers),
+    ...extra,
+    ...(db ? ["--db", db] : []),
+  ]);
 }
 
 function freshPostgresDatabase(): string | null {

@@ -12,6 +12,7 @@ import { testBackends } from "../src/store/testing.js";
 import { fillStore, type Filled } from "./api-fixture.js";
 import {
   expectFilteredWalks,
+  rawRequest,
   invalidity,
   request,
   startTestApi,
@@ -370,8 +371,41 @@ describe("API contract", () => {
       expect(Number(last!.headers["retry-after"])).toBeGreaterThan(0);
       expect(last!.json<Json>()).toMatchObject({ status: 429, code: "rate_limited" });
       expect(invalidity(validatorFor(doc, "/api/v1/summary", "429"), last!.json())).toBe(null);
+      // Health checks and scrapes are outside the budget: still answered once it is spent.
+      for (let i = 0; i < 8; i++) {
+        expect((await request(`${limited.url}/healthz`)).status).toBe(200);
+        expect((await request(`${limited.url}/metrics`)).status).toBe(200);
+      }
+      expect((await request(`${limited.url}/api/v1/summary`)).status).toBe(429);
     } finally {
       await limited.close();
+    }
+  });
+
+  it("answers errors from below the routes in the one documented error body", async () => {
+    const errorValidator = validatorFor(doc, "/api/v1/servers", "400");
+    // An OPTIONS without Origin is no preflight: not a text/plain "Invalid Preflight Request".
+    const bare = await request(`${api.url}/api/v1/summary`, { method: "OPTIONS" });
+    expect(bare.status).toBe(204);
+    // Bytes Node's parser refuses (a non-ASCII request line, oversized headers).
+    for (const [raw, status] of [
+      [
+        Buffer.concat([
+          Buffer.from("GET /api/v1/s"),
+          Buffer.from([0xc3, 0xa9]),
+          Buffer.from(" HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ]),
+        400,
+      ],
+      [Buffer.from("GET /api/v1/summary HTTP/1.1\r\nHost: x\r\n\u0001bad: y\r\n\r\n"), 400],
+      [Buffer.from(`GET /api/v1/summary HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(40_000)}\r\n\r\n`), 431],
+    ] as const) {
+      const r = await rawRequest(api.url, raw);
+      expect(r.status, r.text).toBe(status);
+      expect(r.contentType).toMatch(/^application\/json/);
+      const body = JSON.parse(r.body) as Json;
+      expect(body.status).toBe(status);
+      expect(invalidity(errorValidator, body)).toBe(null);
     }
   });
 

@@ -5,6 +5,7 @@
  * not just the code, describes what is sent.
  */
 import http from "node:http";
+import net from "node:net";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { expect } from "vitest";
 import { z } from "zod";
@@ -34,6 +35,34 @@ export async function startTestApi(
   if (typeof addr !== "object" || addr === null || addr.address !== "127.0.0.1")
     throw new Error("not on loopback");
   return { url: `http://127.0.0.1:${addr.port}`, api, close: () => api.app.close() };
+}
+
+/**
+ * Writes raw bytes to a loopback URL's port and reads the whole answer (the server closes the
+ * connection): for requests no HTTP client would send.
+ */
+export function rawRequest(
+  url: string,
+  bytes: Buffer,
+): Promise<{ status: number; contentType: string; body: string; text: string }> {
+  const u = new URL(url);
+  if (u.hostname !== "127.0.0.1") throw new Error("tests only talk to 127.0.0.1");
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: u.hostname, port: Number(u.port) }, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const text = Buffer.concat(chunks).toString("latin1");
+      const [head = "", body = ""] = text.split("\r\n\r\n", 2);
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
+        contentType: /^content-type: *(.*)$/im.exec(head)?.[1] ?? "",
+        body,
+        text: text.slice(0, 300),
+      });
+    });
+  });
 }
 
 /** A raw response: status, headers, the bytes as sent and the decoded body text. */

@@ -10,7 +10,7 @@ import type { Logger } from "../core/log.js";
 import type { Db } from "../store/db.js";
 import { registerDocsPage } from "./docs-page.js";
 import { DumpsIndex, registerDumpRoutes } from "./dumps/serve.js";
-import { ApiError, frameworkErrorHandler, installErrorHandling } from "./errors.js";
+import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";
 import { registerFeedRoute } from "./feed/atom.js";
 import type { ExtraOperation } from "./openapi.js";
 import { buildOpenApi } from "./openapi.js";
@@ -78,6 +78,9 @@ const EXTRA_OPERATIONS: ExtraOperation[] = [
   },
 ];
 
+/** Routes outside the per-address rate limit: a monitor polling them must never be told 429. */
+const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(["/healthz", "/metrics"]);
+
 /**
  * Builds the API (not listening yet): read-only JSON under /api/v1 with its OpenAPI document and
  * docs page, /healthz, /metrics, /feed.atom, /dumps/ and the web dashboard at /. CORS for GET, gzip and brotli, ETag and
@@ -93,6 +96,7 @@ export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
     routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: false },
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   let ctx: ApiContext | null = null;
   const metrics = createApiMetrics(() => ctx!);
@@ -112,11 +116,15 @@ export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
     methods: ["GET", "HEAD", "OPTIONS"],
     maxAge: 86_400,
     exposedHeaders: ["ETag", "Retry-After"],
+    // An OPTIONS without Origin is no preflight: answered 204 with the headers, not a text/plain 400.
+    strictPreflight: false,
   });
   if (options.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
       max: options.rateLimitPerMinute,
       timeWindow: 60_000,
+      // Health checks and metric scrapes never spend (or are refused by) a client's budget.
+      allowList: (req) => UNLIMITED_ROUTES.has(req.routeOptions.url ?? ""),
       errorResponseBuilder: (_req, rc) =>
         new ApiError(
           429,

@@ -13,7 +13,7 @@ import { importDumps, type ImportResult } from "./dumps/import.js";
 import type { BotOptions } from "./feed/bot.js";
 import type { StatusPoster } from "./feed/poster.js";
 import { startApiJobs, type ApiJobs, type ApiJobsOptions } from "./jobs.js";
-import type { ApiOptions } from "./options.js";
+import { resolveApiOptions, type ApiOptions } from "./options.js";
 
 /**
  * The entry points the CLI wires (`fedimon serve | export | import`; `fedimon run` starts the API
@@ -50,35 +50,42 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** `http://host:port` (an IPv6 host in brackets). */
+export function apiUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The API's background jobs (unless `jobs: false`), on the thread that owns the store. */
+export function startServeJobs(opts: ServeOptions, db: Db, clock: Clock, publicUrl: string): ApiJobs | null {
+  if (opts.jobs === false) return null;
+  const dumpsDir = resolveApiOptions(opts.api).dumpsDir;
+  return startApiJobs({
+    db,
+    clock,
+    logger: opts.logger,
+    ...opts.jobOptions,
+    dumps: dumpsDir ? { dir: dumpsDir, source: publicUrl } : null,
+    bot: opts.bot ? { publicUrl, ...opts.bot } : null,
+  });
+}
+
 /** Starts the API listening on `config.host:config.port` (port 0: any free port). */
 export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
   const clock = opts.clock ?? systemClock;
   const ownDb = opts.db === undefined;
   const db = opts.db ?? (await openDb(opts.config.db));
   try {
-    const publicUrl = opts.api?.publicUrl ?? `http://${opts.config.host}:${opts.config.port}`;
+    const publicUrl = opts.api?.publicUrl ?? apiUrl(opts.config.host, opts.config.port);
     const api = await createApiApp({ db, clock, logger: opts.logger, options: { ...opts.api, publicUrl } });
     await api.app.listen({ host: opts.config.host, port: opts.config.port });
     const addr = api.app.server.address();
-    const port = typeof addr === "object" && addr ? addr.port : opts.config.port;
-    const url = `http://${opts.config.host.includes(":") ? `[${opts.config.host}]` : opts.config.host}:${port}`;
+    const url = apiUrl(opts.config.host, typeof addr === "object" && addr ? addr.port : opts.config.port);
     // A second process on this embedded data folder reads through this API (store/data-dir-lock.ts).
     dataDirLockOf(db)?.announceApi(url);
-    const dumpsDir = api.ctx.options.dumpsDir;
-    const jobs =
-      opts.jobs === false
-        ? null
-        : startApiJobs({
-            db,
-            clock,
-            logger: opts.logger,
-            ...opts.jobOptions,
-            dumps: dumpsDir ? { dir: dumpsDir, source: publicUrl } : null,
-            bot: opts.bot ? { publicUrl, ...opts.bot } : null,
-          });
+    const jobs = startServeJobs(opts, db, clock, publicUrl);
     opts.logger.info("api listening", {
       url,
-      dumps: dumpsDir,
+      dumps: api.ctx.options.dumpsDir,
       bot: opts.bot ? new URL(opts.bot.serverUrl).origin : null,
     });
     return {

@@ -23,6 +23,24 @@ describe("cursors", () => {
       null,
     );
     expect(decodeCursor(bad({ s: "users", o: "desc", v: 1, d: "x", extra: 1 }), "users", "desc")).toBe(null);
+    // Impossible calendar times that Date.parse rolls over (or PostgreSQL refuses).
+    for (const v of [
+      "2026-02-31T00:00:00.000Z",
+      "2026-04-31T12:00:00.000Z",
+      "2025-02-29T00:00:00.000Z",
+      "2026-01-01T24:00:00.000Z",
+      "0000-01-01T00:00:00.000Z",
+    ]) {
+      expect(decodeCursor(bad({ s: "first_seen", o: "asc", v, d: "x" }), "first_seen", "asc"), v).toBe(null);
+    }
+    expect(
+      decodeCursor(
+        bad({ s: "last_seen", o: "asc", v: "2024-02-29T23:59:59.999Z", d: "x" }),
+        "last_seen",
+        "asc",
+      ),
+    ).not.toBe(null);
+    expect(decodeCursor(bad({ s: "users", o: "desc", v: 1, d: "a\u0000b" }), "users", "desc")).toBe(null);
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (s) => {
         const r = decodeCursor(s, "users", "desc");

@@ -17,6 +17,19 @@ const CursorJson = z
   .strict();
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// Control characters (NUL above all) are refused by the database in a text parameter.
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Whether `v` is a time this API wrote into a cursor: the exact ISO form `toISOString` gives, of
+ * a real calendar instant (no 2026-02-31 rolled over into March, no 24:00, no year 0).
+ */
+function isCursorTime(v: string): boolean {
+  if (!ISO_RE.test(v)) return false;
+  const millis = Date.parse(v);
+  return Number.isFinite(millis) && new Date(millis).toISOString() === v && v >= "1970";
+}
 
 /** Encodes where a page ended. */
 export function encodeCursor(sort: ServerSort, order: "asc" | "desc", after: ServerListCursor): string {
@@ -37,13 +50,8 @@ export function decodeCursor(text: string, sort: ServerSort, order: "asc" | "des
   if (!r.success || r.data.s !== sort || r.data.o !== order) return null;
   const { v } = r.data;
   const timeSort = sort === "first_seen" || sort === "last_seen";
-  if (
-    timeSort &&
-    v !== null &&
-    (typeof v !== "string" || !ISO_RE.test(v) || !Number.isFinite(Date.parse(v)))
-  ) {
-    return null;
-  }
+  if (CONTROL_RE.test(r.data.d) || (typeof v === "string" && CONTROL_RE.test(v))) return null;
+  if (timeSort && v !== null && (typeof v !== "string" || !isCursorTime(v))) return null;
   if (!timeSort && sort !== "domain" && v !== null && typeof v !== "number") return null;
   if (sort === "domain" && v !== r.data.d) return null;
   return { value: v, domain: r.data.d };

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Logger } from "../core/log.js";
@@ -129,6 +131,29 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
     }
     sendError(reply, 404, "not_found", "no such endpoint: see /api/docs");
   });
+}
+
+/**
+ * Errors Node's HTTP parser raises before a request exists (a request line with bytes outside
+ * ASCII, headers over the limit, a client that never finished its request): answered in the same
+ * `{status, code, message}` body as every other error, then the connection is closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message]: [number, ApiErrorCode, string] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "payload_too_large", "request headers too large"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "invalid_parameter", "request not received in time"]
+        : [400, "invalid_parameter", "malformed request"];
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(status, code, message));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** The handler of framework-level request errors (malformed URLs): a 400, never a 500. */

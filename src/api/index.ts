@@ -13,6 +13,7 @@ export {
   type ExportCommandOptions,
   type ImportCommandOptions,
 } from "./commands.js";
+export { startApiThread, type ApiThread } from "./thread.js";
 export { startApiJobs, type ApiJobs, type ApiJobsOptions } from "./jobs.js";
 export { API_ROUTES } from "./routes/index.js";
 export { buildOpenApi } from "./openapi.js";

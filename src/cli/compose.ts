@@ -1,4 +1,6 @@
 import type { Config } from "../config/index.js";
+import { ConfigError } from "../config/index.js";
+import { quote } from "../core/quote.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
@@ -36,15 +38,13 @@ export async function composeApp(
 ): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  let denyList: DenyList | null = null;
-  if (config.denyList) {
-    const loaded = loadDenyList(config.denyList);
-    if (loaded.errors.length > 0)
-      logger.warn("deny list lines skipped", { file: config.denyList, errors: loaded.errors.slice(0, 20) });
-    denyList = loaded;
-  }
-  const db = await openDb(config.db, { logger });
+  const denyList = config.denyList ? readDenyList(config.denyList, logger) : null;
+  // The fetcher first: it only checks its settings, and nothing is left open if the store fails.
   const fetcher = createFetcher({ config, logger: logger.child("net"), clock });
+  const db = await openDb(config.db, { logger }).catch(async (err: unknown) => {
+    await fetcher.close();
+    throw err;
+  });
   return {
     config,
     logger,
@@ -57,6 +57,31 @@ export async function composeApp(
       await db.close();
     },
   };
+}
+
+/**
+ * Reads `--deny-list` before anything else is opened. A file that cannot be read, or in which no
+ * row is usable, is a configuration error (running with an empty deny list the operator believes
+ * is in force is worse than not starting); skipped rows are logged, quoted, never as raw bytes.
+ */
+function readDenyList(file: string, logger: Logger): DenyList {
+  let loaded: ReturnType<typeof loadDenyList>;
+  try {
+    loaded = loadDenyList(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`--deny-list: cannot read ${quote(file)}: ${code ?? (err as Error).message}`);
+  }
+  if (loaded.size === 0 && loaded.errors.length > 0) {
+    throw new ConfigError(
+      `--deny-list: ${quote(file)} has no usable row (${loaded.errors.slice(0, 3).join("; ")}${
+        loaded.errors.length > 3 ? `; and ${loaded.errors.length - 3} more` : ""
+      })`,
+    );
+  }
+  if (loaded.errors.length > 0)
+    logger.warn("deny list lines skipped", { file, errors: loaded.errors.slice(0, 20) });
+  return loaded;
 }
 
 /**

@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseDnsServer } from "../net/dns-server.js";
+import { quote } from "../core/quote.js";
 import { ConfigError, loadConfig } from "./index.js";
 
 describe("loadConfig", () => {
@@ -34,5 +39,58 @@ describe("loadConfig", () => {
   it("rejects nonsense with a readable message", () => {
     expect(() => loadConfig({ concurrency: "lots" }, {})).toThrow(ConfigError);
     expect(() => loadConfig({ concurrency: "0" }, {})).toThrow(/concurrency/);
+  });
+
+  it("refuses bad networks, DNS servers, database URLs and seeds before anything is opened", () => {
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ onlyNetworks: "127.0.0.0/33" }, /--only-networks: "127.0.0.0\/33" is not a CIDR/],
+      [{ allowNetworks: "nonsense" }, /--allow-networks: "nonsense" is not a CIDR/],
+      [
+        { dnsServer: "127.0.0.1:0" },
+        /--dns-server: "127.0.0.1:0": the port must be a number from 1 to 65535/,
+      ],
+      [{ dnsServer: "127.0.0.1:99999" }, /the port must be/],
+      [{ dnsServer: "ns.example:53" }, /the host must be an IP address/],
+      [{ db: "mysql://root:secret@db/x" }, /--db: "mysql:\/\/" URLs are not supported/],
+      [{ db: "sqlite:data" }, /--db: "sqlite:" URLs are not supported/],
+      [{ seeds: "not a domain,,x\u0001y" }, /--seed: not a domain name: "not a domain", "x\\u0001y"/],
+    ];
+    for (const [flags, message] of bad) {
+      expect(() => loadConfig(flags, {}), JSON.stringify(flags)).toThrow(message);
+    }
+    expect(() => loadConfig({ db: "mysql://root:secret@db/x" }, {})).not.toThrow(/secret/);
+    expect(
+      loadConfig({ dnsServer: "127.0.0.1:5353", db: "postgres://u@h/d", seeds: "a.social" }, {}).db,
+    ).toBe("postgres://u@h/d");
+  });
+
+  it("parses DNS server addresses", () => {
+    expect(parseDnsServer("127.0.0.1")).toEqual({ host: "127.0.0.1", port: 53 });
+    expect(parseDnsServer("127.0.0.1:5353")).toEqual({ host: "127.0.0.1", port: 5353 });
+    expect(parseDnsServer("[::1]:53")).toEqual({ host: "::1", port: 53 });
+    expect(parseDnsServer("::1")).toEqual({ host: "::1", port: 53 });
+    for (const s of ["127.0.0.1:", "127.0.0.1:65536", "[::1]:0", "127.0.0.1:5x", "[::1", "1.2.3:53", ""]) {
+      expect(parseDnsServer(s), s).toHaveProperty("error");
+    }
+  });
+
+  it("refuses a config file that is not one object of known settings, without echoing its bytes", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fedimon-config-"));
+    const file = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    expect(() => loadConfig({}, {}, file("a.json", "[1,2]"))).toThrow(/must be a JSON object/);
+    expect(() => loadConfig({}, {}, file("b.json", '{"concurency": 3}'))).toThrow(
+      /unknown setting "concurency" \(known: db, seeds,/,
+    );
+    expect(() => loadConfig({}, {}, file("c.json", "{\u0007\u001b[31m"))).toThrow(/: not valid JSON$/);
+    expect(() => loadConfig({}, {}, join(dir, "missing.json"))).toThrow(/cannot read config file .*ENOENT/);
+    expect(loadConfig({}, {}, file("d.json", '{"concurrency": 3}')).concurrency).toBe(3);
+  });
+
+  it("quotes operator values safely", () => {
+    expect(quote('a"b\u0000\u202e')).toBe('"a\\"b\\u0000\\u202e"');
+    expect(quote("x".repeat(100))).toBe(`"${"x".repeat(60)}"…`);
   });
 });

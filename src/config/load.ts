@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 
+import { quote } from "../core/quote.js";
+import { configProblems } from "./checks.js";
 import { type Config, ConfigSchema } from "./config.js";
 
 /** Raised for a configuration a person must fix; the CLI prints its message, never a stack trace. */
@@ -61,14 +63,7 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   configFile: string | null = null,
 ): Config {
-  let fromFile: Record<string, unknown> = {};
-  if (configFile) {
-    try {
-      fromFile = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
-    } catch (err) {
-      throw new ConfigError(`cannot read config file ${configFile}: ${(err as Error).message}`);
-    }
-  }
+  const fromFile = configFile ? readConfigFile(configFile) : {};
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_VARS)) {
     const v = env[name];
@@ -85,5 +80,39 @@ export function loadConfig(
       parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; "),
     );
   }
+  const problems = configProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems.join("; "));
   return Object.freeze(parsed.data);
+}
+
+/** Reads `--config FILE`: one JSON object whose keys are all settings (a typo is an error, not a no-op). */
+function readConfigFile(configFile: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(configFile, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read config file ${quote(configFile)}: ${code ?? (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the file's bytes; say only where it stopped.
+    throw new ConfigError(`config file ${quote(configFile)}: not valid JSON`);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new ConfigError(`config file ${quote(configFile)}: must be a JSON object of settings`);
+  }
+  const known = new Set(Object.keys(ConfigSchema.shape));
+  const unknown = Object.keys(json).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `config file ${quote(configFile)}: unknown setting ${unknown
+        .slice(0, 3)
+        .map((k) => quote(k))
+        .join(", ")} (known: ${[...known].join(", ")})`,
+    );
+  }
+  return json as Record<string, unknown>;
 }

@@ -1,7 +1,8 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
-import type { CompletedPoll, ServerStore } from "../store/index.js";
+import { SPAM_CAP_PER_REGISTRABLE } from "../domains/index.js";
+import type { CompletedPoll, ServerCandidate, ServerStore } from "../store/index.js";
 import { isConnectionError } from "../store/db.js";
 import type { AdmissionStats } from "./frontier.js";
 import { addAdmissionStats, admitNames, emptyAdmissionStats, normaliseNames } from "./frontier.js";
@@ -37,6 +38,24 @@ export interface ResultWriterOptions {
   geoSink?: GeoHttpsSink | null;
   /** Called after each flush with how many polls were written and how many new names were admitted. */
   onFlushed?: (written: number, newDomains: number) => void;
+}
+
+/** Moves the candidates the store refused at commit time from their bucket to `spamCapped`. */
+function recountCapped(
+  stats: AdmissionStats,
+  candidates: readonly ServerCandidate[],
+  refused: Set<string>,
+): void {
+  for (const c of candidates) {
+    if (!refused.has(c.domain)) continue;
+    stats.spamCapped++;
+    if (c.network !== "clearnet") stats.unreachableNetwork--;
+    else if (c.denyLevel === "hard") stats.denylistedHard--;
+    else {
+      stats.admitted--;
+      if (c.denyLevel === "soft") stats.denylistedSoft--;
+    }
+  }
 }
 
 /**
@@ -163,7 +182,10 @@ export class ResultWriter {
         ...(this.opts.spamCap !== undefined ? { spamCap: this.opts.spamCap } : {}),
       });
       stats.invalid += invalid;
-      const res = await this.opts.store.complete(this.opts.owner, polls, { candidates, now });
+      // The store holds the cap again under a lock, with the counts of every crawler sharing it.
+      const spamCap = this.opts.spamCap ?? SPAM_CAP_PER_REGISTRABLE;
+      const res = await this.opts.store.complete(this.opts.owner, polls, { candidates, now, spamCap });
+      if (res.spamCapped.length > 0) recountCapped(stats, candidates, new Set(res.spamCapped));
       addAdmissionStats(this.admission, stats);
       this.written += res.written;
       this.discovered += res.newDomains.length;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { domainToASCII } from "node:url";
+import { quote } from "../core/quote.js";
 import { parseCsv } from "./csv.js";
 
 /**
@@ -107,15 +108,15 @@ function readEntry(cell: string): { kind: "exact" | "pattern"; name: string } | 
   if (s.startsWith("*.")) s = s.slice(2);
   if (s === "") return { error: "empty domain" };
   if (s.includes("*")) {
-    if (!PATTERN_RE.test(s)) return { error: `unreadable obfuscated domain "${cell.trim()}"` };
-    if (/^\*+$/.test(s)) return { error: `obfuscated domain "${cell.trim()}" would match everything` };
+    if (!PATTERN_RE.test(s)) return { error: `unreadable obfuscated domain ${quote(cell.trim())}` };
+    if (/^\*+$/.test(s)) return { error: `obfuscated domain ${quote(cell.trim())} would match everything` };
     return { kind: "pattern", name: s };
   }
   const ascii = lookupForm(s);
-  if (ascii === null || ascii.length > 253) return { error: `invalid domain "${cell.trim()}"` };
+  if (ascii === null || ascii.length > 253) return { error: `invalid domain ${quote(cell.trim())}` };
   const labels = ascii.split(".");
-  if (labels.length < 2) return { error: `single-label domain "${cell.trim()}"` };
-  if (!labels.every((l) => LABEL_RE.test(l))) return { error: `invalid domain "${cell.trim()}"` };
+  if (labels.length < 2) return { error: `single-label domain ${quote(cell.trim())}` };
+  if (!labels.every((l) => LABEL_RE.test(l))) return { error: `invalid domain ${quote(cell.trim())}` };
   return { kind: "exact", name: ascii };
 }
 
@@ -168,7 +169,7 @@ export function parseDenyList(csv: string): { list: DenyList; errors: string[] }
       const mapped = SEVERITY[severity];
       if (mapped === "skip") return;
       if (mapped === undefined) {
-        errors.push(`row ${index + 1}: unknown severity "${severity}", treated as suspend`);
+        errors.push(`row ${index + 1}: unknown severity ${quote(severity)}, treated as suspend`);
         level = "hard";
       } else level = mapped;
     }

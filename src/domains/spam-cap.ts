@@ -15,7 +15,11 @@ export const PROVEN_PER_EXTRA_SLOT = 5;
 export interface RegistrableCounts {
   /** Names under the registrable domain already in the frontier, proven or not. */
   known: number;
-  /** Of those, names that answered as real fediverse servers at least once. */
+  /**
+   * Of those, names proven real by distinct evidence: each answered as a fediverse server with a
+   * document no other name of the domain served (a farm's one template under many names proves
+   * none of them; see ServerStore.registrableCounts).
+   */
   provenReal: number;
 }
 

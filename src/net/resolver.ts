@@ -1,6 +1,7 @@
 import { promises as dns, type RecordWithTtl } from "node:dns";
 import net from "node:net";
 import { systemClock, type Clock } from "../core/clock.js";
+import { parseDnsServer } from "./dns-server.js";
 import { WaitQueue } from "./wait-queue.js";
 
 /** A resolution: the addresses (IPv4 first, then IPv6), or why there are none. */
@@ -71,6 +72,8 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
   const waiting = new WaitQueue();
   const resolver = new dns.Resolver({ timeout, tries });
   if (opts.dnsServer) {
+    const server = parseDnsServer(opts.dnsServer);
+    if ("error" in server) throw new Error(`--dns-server: "${opts.dnsServer}": ${server.error}`);
     try {
       resolver.setServers([opts.dnsServer]);
     } catch (err) {

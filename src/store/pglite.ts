@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Db } from "./db.js";
 import { type DataDirLock, LOCK_FILE, lockDataDir } from "./data-dir-lock.js";
@@ -50,6 +50,56 @@ export function dataDirLockOf(db: Db): DataDirLock | null {
 const EMBEDDED_SETTINGS = ["max_wal_size=128MB", "min_wal_size=32MB", "shared_buffers=32MB"];
 
 /**
+ * Checks `--db` as an embedded data folder before anything is written: true when it is a store
+ * already; false when it is missing (its parents then made) or empty, ready for a new store.
+ * A file, a folder holding other things (it would be filled with a store's files) or a path that
+ * cannot be made (a read-only place, /proc) is refused with a message naming it. Folders are made
+ * one level at a time: Node's recursive mkdir never returns under /proc.
+ */
+function checkDataDir(dataDir: string): boolean {
+  const shown = JSON.stringify(dataDir.slice(0, 200));
+  let entries: string[] | null = null;
+  try {
+    if (!statSync(dataDir).isDirectory()) throw new Error(`--db ${shown} is a file, not a data folder`);
+    entries = readdirSync(dataDir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    if (code !== "ENOENT") throw new Error(`--db ${shown}: cannot read the data folder (${code})`);
+  }
+  if (entries === null) {
+    makeFolders(resolve(dataDir), shown);
+    return false;
+  }
+  if (entries.includes("PG_VERSION")) return true;
+  // The lock file of a creation that was interrupted is ours.
+  const others = entries.filter((e) => e !== LOCK_FILE);
+  if (others.length > 0) {
+    throw new Error(
+      `--db ${shown} is not an embedded store (it holds ${others.length} other entries): ` +
+        "give a new or empty folder, or a postgres:// URL",
+    );
+  }
+  return false;
+}
+
+function makeFolders(dir: string, shown: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    if (dirname(d) === d || missing.length > 64) break;
+    missing.unshift(d);
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "error";
+      throw new Error(`--db ${shown}: cannot create the data folder (${code})`);
+    }
+  }
+}
+
+/**
  * Opens the embedded store in `dataDir` (created if missing), or in memory when `dataDir` is
  * `memory://` (tests). A folder is held by one process at a time (data-dir-lock.ts), its creation
  * included: when another process holds it, this throws `DataDirBusyError`.
@@ -59,13 +109,20 @@ export async function openPglite(dataDir: string): Promise<Db> {
     startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ["-c", s])],
   };
   if (dataDir.startsWith("memory://")) return wrapPglite(await PGlite.create(dataDir, options));
-  mkdirSync(dataDir, { recursive: true });
+  checkDataDir(dataDir);
   const lock = lockDataDir(dataDir);
   try {
     // A new folder is the shipped template unpacked: initdb never runs at run time (template.ts).
     // The lock file is carried into it, so the lock is held throughout.
-    if (!existsSync(join(dataDir, "PG_VERSION")))
-      await createFromTemplate(dataDir, STORE_TEMPLATE, LOCK_FILE);
+    if (!existsSync(join(dataDir, "PG_VERSION"))) {
+      await createFromTemplate(dataDir, STORE_TEMPLATE, LOCK_FILE).catch((err: unknown) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === undefined) throw err;
+        throw new Error(
+          `--db ${JSON.stringify(dataDir.slice(0, 200))}: cannot create the data folder (${code})`,
+        );
+      });
+    }
     const pg = await PGlite.create(dataDir, options);
     return new PgliteDb(pg, pg, lock);
   } catch (err) {

@@ -142,11 +142,53 @@ for (const backend of testBackends()) {
       const [a] = await store.claimDue({ owner: "w", now: T0, limit: 1, leaseMillis: MIN });
       expect(a?.domain).toBe("a.farm.example");
       await store.complete("w", [done(okObservation("a.farm.example", at(1000)))]);
+      // One document alone is not yet distinct evidence.
+      expect((await store.registrableCounts(["farm.example"])).get("farm.example")).toEqual({
+        known: 2,
+        provenReal: 0,
+      });
+      await store.discover([cand("c.farm.example")], T0);
+      await store.claimDue({ owner: "w", now: T0, limit: 2, leaseMillis: MIN });
+      await store.complete("w", [done(okObservation("b.farm.example", at(1000), { usersTotal: 7 }))]);
       const counts = await store.registrableCounts(["farm.example", "solo.example", "none.example"]);
-      expect(counts.get("farm.example")).toEqual({ known: 2, provenReal: 1 });
+      expect(counts.get("farm.example")).toEqual({ known: 3, provenReal: 2 });
       expect(counts.get("solo.example")).toEqual({ known: 1, provenReal: 0 });
       expect(counts.has("none.example")).toBe(false);
       expect((await store.registrableCounts([])).size).toBe(0);
+    });
+
+    it("counts a farm's copies, one document under many names, as no proof", async () => {
+      const farm = ["a", "b", "c", "d", "e", "f"].map((l) => `${l}.farm.example`);
+      const real = ["x", "y"].map((l) => `${l}.host.example`);
+      await store.discover(
+        [...farm, ...real].map((d) => cand(d)),
+        T0,
+      );
+      await store.claimDue({ owner: "w", now: T0, limit: 10, leaseMillis: MIN });
+      await store.complete("w", [
+        // The farm's template names each copy after itself: still the same document.
+        ...farm.map((d) => done(okObservation(d, at(1000), { title: `Welcome to ${d}` }))),
+        done(okObservation(real[0]!, at(1000), { usersTotal: 10 })),
+        done(okObservation(real[1]!, at(1000), { usersTotal: 11 })),
+      ]);
+      const counts = await store.registrableCounts(["farm.example", "host.example"]);
+      expect(counts.get("farm.example")).toEqual({ known: 6, provenReal: 0 });
+      expect(counts.get("host.example")).toEqual({ known: 2, provenReal: 2 });
+      expect((await store.getServer(farm[1]!))?.provenReal).toBe(true);
+    });
+
+    it("holds the spam cap at commit time, whatever the writer counted before", async () => {
+      await store.discover([cand("hub.example")], T0);
+      await store.claimDue({ owner: "w", now: T0, limit: 1, leaseMillis: MIN });
+      const names = Array.from({ length: 30 }, (_, i) =>
+        cand(`n${i}.farm.example`, { discoveredVia: "hub.example" }),
+      );
+      // Two writers that each counted an empty domain and admitted 20 names.
+      const first = await store.complete("w", [], { candidates: names.slice(0, 20), now: T0, spamCap: 20 });
+      const second = await store.complete("w", [], { candidates: names.slice(10, 30), now: T0, spamCap: 20 });
+      expect(first.newDomains).toHaveLength(20);
+      expect(second).toMatchObject({ newDomains: [], spamCapped: names.slice(20, 30).map((c) => c.domain) });
+      expect((await store.registrableCounts(["farm.example"])).get("farm.example")?.known).toBe(20);
     });
 
     it("leases due rows earliest first, and never twice while the lease holds", async () => {
@@ -221,7 +263,7 @@ for (const backend of testBackends()) {
         ),
         done(failed("b.example", at(1000), "refused"), { nextDueAt: at(61 * MIN), consecutiveFailures: 1 }),
       ]);
-      expect(res).toEqual({ written: 2, newDomains: [] });
+      expect(res).toEqual({ written: 2, newDomains: [], spamCapped: [] });
       const a = await store.getServer("a.example");
       expect(a).toMatchObject({
         outcome: "ok",
@@ -327,6 +369,7 @@ for (const backend of testBackends()) {
       expect(await store.complete("slow", [done(okObservation("a.example", at(3 * MIN)))])).toEqual({
         written: 0,
         newDomains: [],
+        spamCapped: [],
       });
       expect((await store.observationCounts()).size).toBe(0);
       expect(await store.complete("fast", [done(okObservation("a.example", at(2 * MIN + 1)))])).toMatchObject(
@@ -344,7 +387,7 @@ for (const backend of testBackends()) {
         candidates: [cand("b.example", { discoveredVia: "a.example" }), cand("a.example")],
         now: at(1000),
       });
-      expect(res).toEqual({ written: 1, newDomains: ["b.example"] });
+      expect(res).toEqual({ written: 1, newDomains: ["b.example"], spamCapped: [] });
       expect(await store.getServer("b.example")).toMatchObject({
         discoveredVia: "a.example",
         nextDueAt: at(1000),
@@ -352,8 +395,9 @@ for (const backend of testBackends()) {
       expect(await store.complete("w", [], { candidates: [cand("c.example")], now: at(2000) })).toEqual({
         written: 0,
         newDomains: ["c.example"],
+        spamCapped: [],
       });
-      expect(await store.complete("w", [])).toEqual({ written: 0, newDomains: [] });
+      expect(await store.complete("w", [])).toEqual({ written: 0, newDomains: [], spamCapped: [] });
     });
 
     it("releases and renews leases", async () => {

@@ -1,5 +1,6 @@
 import type { Outcome } from "../core/outcome.js";
 import { isOutcome } from "../core/outcome.js";
+import { admitNewName } from "../domains/spam-cap.js";
 import type { Db } from "./db.js";
 import type { CompletedPoll, DueServer, ServerCandidate, ServerRecord, ServerRow } from "./servers-record.js";
 import { cleanText, completedToJson, toDueServer, toServerRecord } from "./servers-record.js";
@@ -91,6 +92,9 @@ WITH v AS (
     opted_out_until = v.opted_out_until,
     last_seen_up_at = CASE WHEN v.has_data THEN v.observed_at ELSE s.last_seen_up_at END,
     proven_real = s.proven_real OR v.has_data,
+    evidence_hash = CASE WHEN v.has_data THEN md5(concat_ws('|', v.software_name, v.software_version, v.fork,
+      v.users_total, v.users_active_month, v.users_active_halfyear, v.local_posts,
+      replace(lower(coalesce(v.title, '')), v.domain, '{host}'))) ELSE s.evidence_hash END,
     ${DATA_COLUMNS.map(([c]) => `${c} = CASE WHEN v.has_data THEN v.${c} ELSE s.${c} END`).join(",\n    ")},
     peers_fetched_at = CASE WHEN v.peers_given THEN v.peers_fetched_at ELSE s.peers_fetched_at END,
     peers_etag = CASE WHEN v.peers_given THEN v.peers_etag ELSE s.peers_etag END,
@@ -191,12 +195,33 @@ export class ServerStore {
   async registrableCounts(registrables: readonly string[]): Promise<Map<string, RegistrableCount>> {
     const out = new Map<string, RegistrableCount>();
     if (registrables.length === 0) return out;
-    const rows = await this.db.query<{ r: string; known: number; proven: number }>(
-      `SELECT registrable_domain AS r, count(*)::int AS known, (count(*) FILTER (WHERE proven_real))::int AS proven
-       FROM servers WHERE registrable_domain = ANY($1::text[]) GROUP BY registrable_domain`,
+    // A name proves itself only with evidence no other name of its domain shows: one document
+    // served under many names (a wildcard farm's template) proves none of them. And one document
+    // alone is not distinct from anything yet: a farm's first copy to answer is unique until the
+    // second answers, so proofs count once the domain shows at least two different documents.
+    // Rows proven before fingerprints were kept (no hash) count as they did.
+    const rows = await this.db.query<{
+      r: string;
+      known: number;
+      unique: number;
+      kinds: number;
+      legacy: number;
+    }>(
+      `SELECT r, sum(n)::int AS known,
+         sum(CASE WHEN h IS NOT NULL AND n = 1 THEN p ELSE 0 END)::int AS unique,
+         (count(h) FILTER (WHERE p > 0))::int AS kinds,
+         sum(CASE WHEN h IS NULL THEN p ELSE 0 END)::int AS legacy
+       FROM (SELECT registrable_domain AS r, evidence_hash AS h, count(*) AS n,
+               count(*) FILTER (WHERE proven_real) AS p
+             FROM servers WHERE registrable_domain = ANY($1::text[])
+             GROUP BY registrable_domain, evidence_hash) AS g
+       GROUP BY r`,
       [[...new Set(registrables)]],
     );
-    for (const row of rows) out.set(row.r, { known: Number(row.known), provenReal: Number(row.proven) });
+    for (const row of rows) {
+      const distinct = Number(row.kinds) >= 2 ? Number(row.unique) : 0;
+      out.set(row.r, { known: Number(row.known), provenReal: distinct + Number(row.legacy) });
+    }
     return out;
   }
 
@@ -273,14 +298,19 @@ export class ServerStore {
   async complete(
     owner: string,
     results: readonly CompletedPoll[],
-    discovered?: { candidates: readonly ServerCandidate[]; now: Date },
-  ): Promise<{ written: number; newDomains: string[] }> {
+    discovered?: { candidates: readonly ServerCandidate[]; now: Date; spamCap?: number },
+  ): Promise<{ written: number; newDomains: string[]; spamCapped: string[] }> {
     if (results.length === 0 && (!discovered || discovered.candidates.length === 0)) {
-      return { written: 0, newDomains: [] };
+      return { written: 0, newDomains: [], spamCapped: [] };
     }
     return this.db.transaction(async (tx) => {
       const inner = new ServerStore(tx);
-      const newDomains = discovered ? await inner.discover(discovered.candidates, discovered.now) : [];
+      let candidates = discovered?.candidates ?? [];
+      let spamCapped: string[] = [];
+      if (discovered?.spamCap !== undefined && candidates.length > 0) {
+        ({ candidates, spamCapped } = await inner.#holdSpamCap(candidates, discovered.spamCap));
+      }
+      const newDomains = discovered ? await inner.discover(candidates, discovered.now) : [];
       let written = 0;
       if (results.length > 0) {
         const rows = await tx.query<{ written: number }>(COMPLETE_SQL, [
@@ -289,8 +319,43 @@ export class ServerStore {
         ]);
         written = Number(rows[0]?.written ?? 0);
       }
-      return { written, newDomains };
+      return { written, newDomains, spamCapped };
     });
+  }
+
+  /**
+   * The spam cap again, inside the transaction that inserts the names, with the counts as they
+   * are now: each registrable domain's count is locked (an advisory lock per domain, taken in one
+   * order), so crawlers on other hosts admitting names of the same farm wait for this one and then
+   * see its names. Returns the candidates still admitted and the domains refused.
+   */
+  async #holdSpamCap(
+    candidates: readonly ServerCandidate[],
+    cap: number,
+  ): Promise<{ candidates: ServerCandidate[]; spamCapped: string[] }> {
+    const registrables = [...new Set(candidates.map((c) => c.registrableDomain ?? c.domain))].sort();
+    await this.db.query(
+      `SELECT count(pg_advisory_xact_lock(k)) FROM (
+         SELECT hashtextextended('fedimon spam cap ' || r, 0) AS k FROM unnest($1::text[]) AS r ORDER BY 1) AS l`,
+      [registrables],
+    );
+    const counts = await this.registrableCounts(registrables);
+    const known = await this.existing(candidates.map((c) => c.domain));
+    const kept: ServerCandidate[] = [];
+    const spamCapped: string[] = [];
+    for (const c of candidates) {
+      if (known.has(c.domain)) continue;
+      const key = c.registrableDomain ?? c.domain;
+      const n = counts.get(key) ?? { known: 0, provenReal: 0 };
+      if (!admitNewName(n, cap)) {
+        spamCapped.push(c.domain);
+        continue;
+      }
+      counts.set(key, { known: n.known + 1, provenReal: n.provenReal });
+      known.add(c.domain);
+      kept.push(c);
+    }
+    return { candidates: kept, spamCapped };
   }
 
   /** Everything the store knows of one server, or null. */

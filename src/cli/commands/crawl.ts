@@ -36,10 +36,10 @@ export function crawlCommand(): Command {
     const config = configFromFlags(flags);
     const app = await composeApp(config);
     const signal = shutdownSignal(app.logger);
-    const crawler = await composeCrawler(app, flags.workerId);
-    const view = new ProgressView();
-    const off = crawler.on("progress", (p) => view.update(p));
     try {
+      const crawler = await composeCrawler(app, flags.workerId);
+      const view = new ProgressView();
+      const off = crawler.on("progress", (p) => view.update(p));
       const summary = flags.once ? await crawler.runOnce(signal) : await crawler.runForever(signal);
       off();
       view.finish(formatCrawlSummary(summary));

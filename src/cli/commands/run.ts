@@ -1,5 +1,6 @@
+import { constants, setPriority } from "node:os";
 import { Command } from "commander";
-import { startApiServer } from "../../api/index.js";
+import { startApiThread } from "../../api/index.js";
 import { createGuardedLookup, createResolver, userAgent } from "../../net/index.js";
 import { ReleasePoller, DEFAULT_REPOSITORIES } from "../../releases/index.js";
 import { StreamService, streamOptions } from "../../stream/index.js";
@@ -48,17 +49,24 @@ export function runCommand(): Command {
       const stops: (() => Promise<unknown>)[] = [];
       try {
         if (flags.api !== false) {
-          const api = await startApiServer({
+          // In its own thread: the crawler's work never holds up an answer.
+          const api = await startApiThread({
             config,
             logger: app.logger,
             clock: app.clock,
             db: app.db,
-            signal,
             api: apiOptionsFromFlags(flags),
             bot: botFromFlags(flags, config),
           });
           stops.push(() => api.close());
           console.error(`fedimon: API and dashboard on ${api.url}`);
+          // Batch work below the API: on Linux a thread's priority is its own, so this lowers the
+          // main thread (crawler, listeners, jobs) and the threads it starts, not the API's.
+          try {
+            setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
+          } catch {
+            // not permitted here: both run at the same priority
+          }
         }
         const stats = startStatsJobs({ db: app.db, clock: app.clock, logger: app.logger, signal });
         parts.push(stats.done);

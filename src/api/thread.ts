@@ -1,0 +1,87 @@
+import { MessageChannel, Worker, type TransferListItem } from "node:worker_threads";
+import { systemClock } from "../core/clock.js";
+import type { Db } from "../store/db.js";
+import { serveDbOverPort } from "../store/db-port.js";
+import { dataDirLockOf } from "../store/pglite.js";
+import { apiUrl, startServeJobs, type ServeOptions } from "./commands.js";
+import type { ApiThreadData, ApiThreadMessage } from "./thread-worker.js";
+
+/** The API running in its own thread. */
+export interface ApiThread {
+  /** `http://host:port` it listens on. */
+  url: string;
+  /** Stops the jobs, closes the server (in-flight requests finish) and ends the thread. */
+  close(): Promise<void>;
+}
+
+/** How long a closing API thread may take before it is terminated. */
+const CLOSE_MILLIS = 10_000;
+
+/**
+ * Starts a worker thread from a module beside this one. From source (tsx, tests) the worker has
+ * no TypeScript loader of its own, so a two-line bootstrap registers tsx's before importing it.
+ */
+function startWorker(name: string, workerData: unknown, transferList: TransferListItem[]): Worker {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const url = new URL(`./${name}${fromSource ? ".ts" : ".js"}`, import.meta.url);
+  if (!fromSource) return new Worker(url, { workerData, transferList });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData, transferList });
+}
+
+/**
+ * The API of `fedimon run`: the HTTP server in a worker thread, so the crawler, the stream
+ * listeners and the statistics jobs on the main thread never hold up its event loop; the
+ * background jobs (patch statuses, change detection, dumps, the weekly post) stay on the main
+ * thread beside the store. On the embedded store the worker's queries come back to the main
+ * thread over a MessagePort (the store lives in one thread); on PostgreSQL it has its own pool.
+ */
+export async function startApiThread(opts: ServeOptions & { db: Db }): Promise<ApiThread> {
+  const publicUrl = opts.api?.publicUrl ?? apiUrl(opts.config.host, opts.config.port);
+  let channel: MessageChannel | null = null;
+  if (opts.db.kind === "pglite") {
+    channel = new MessageChannel();
+    serveDbOverPort(opts.db, channel.port1);
+  }
+  const data: ApiThreadData = {
+    config: opts.config,
+    api: { ...opts.api, publicUrl },
+    dbPort: channel?.port2 ?? null,
+  };
+  const worker = startWorker("thread-worker", data, channel ? [channel.port2] : []);
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      worker.on("message", (m: ApiThreadMessage) => {
+        if (m.type === "listening") resolve(m.port);
+        else if (m.type === "failed") reject(new Error(m.message));
+      });
+      worker.once("error", reject);
+      void exited.then(() => reject(new Error("the API thread ended before it listened")));
+    });
+  } catch (err) {
+    channel?.port1.close();
+    await worker.terminate();
+    throw err;
+  }
+  worker.on("error", (err) => opts.logger.error("api thread failed", { error: err.message }));
+  const url = apiUrl(opts.config.host, port);
+  // A second process on this embedded data folder reads through this API (store/data-dir-lock.ts).
+  dataDirLockOf(opts.db)?.announceApi(url);
+  const jobs = startServeJobs(opts, opts.db, opts.clock ?? systemClock, publicUrl);
+  opts.logger.info("api listening", { url, thread: true });
+  return {
+    url,
+    async close() {
+      await jobs?.stop();
+      dataDirLockOf(opts.db)?.announceApi(null);
+      worker.postMessage({ type: "close" });
+      const timer = setTimeout(() => void worker.terminate(), CLOSE_MILLIS);
+      await exited;
+      clearTimeout(timer);
+      channel?.port1.close();
+    },
+  };
+}
