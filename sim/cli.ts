@@ -35,6 +35,11 @@ export async function runSimCommand(opts: SimCommandOptions): Promise<void> {
     latencyMillis: opts.latencyMillis,
     hostBase: opts.hostBase,
   });
+  // Started by a parent with an IPC channel (the crawl benchmark): it may ask how many requests
+  // the virtual servers received, to compare with the crawler's own count.
+  const onMessage = (m: unknown): void => {
+    if (m === "requests") process.send?.({ requests: sim.log.size });
+  };
   try {
     if (opts.truthFile) await writeFile(opts.truthFile, JSON.stringify(sim.truth()));
     const line = JSON.stringify({
@@ -45,6 +50,7 @@ export async function runSimCommand(opts: SimCommandOptions): Promise<void> {
     });
     (opts.print ?? ((l: string) => console.log(l)))(line);
     opts.onReady?.(sim);
+    if (process.send) process.on("message", onMessage);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off("SIGINT", stop);
@@ -58,6 +64,8 @@ export async function runSimCommand(opts: SimCommandOptions): Promise<void> {
       else opts.signal?.addEventListener("abort", stop);
     });
   } finally {
+    process.off("message", onMessage);
+    if (process.send) process.disconnect();
     await sim.close();
   }
 }

@@ -2,7 +2,6 @@ import type { Config } from "../config/index.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import { createLogger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import { loadDenyList } from "../domains/index.js";
 import { createFetcher } from "../net/index.js";
@@ -14,6 +13,7 @@ import { createCrawler, defaultWorkerId } from "../crawl/index.js";
 import { openGeoDatabases } from "../geo/index.js";
 import { GeoHttpsStore } from "../store/geo-https.js";
 import { recordCoverage } from "../stats/index.js";
+import { cliLogger } from "./terminal.js";
 
 /**
  * The one composition root: opens what a command needs from the configuration and
@@ -34,7 +34,7 @@ export async function composeApp(
   config: Config,
   opts: { logger?: Logger; clock?: Clock } = {},
 ): Promise<App> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? cliLogger(config);
   const clock = opts.clock ?? systemClock;
   let denyList: DenyList | null = null;
   if (config.denyList) {

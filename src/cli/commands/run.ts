@@ -7,7 +7,7 @@ import { addApiOptions, type ApiFlags, apiOptionsFromFlags, botFromFlags } from 
 import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
 import { composeApp, composeCrawler, shutdownSignal } from "../compose.js";
 import { ProgressView } from "../progress.js";
-import { formatCrawlSummary } from "./crawl.js";
+import { formatCrawlSummary, showProgress } from "./crawl.js";
 import { addStreamOptions, streamOptionsFromFlags } from "./stream.js";
 import { startStatsJobs } from "../stats-jobs.js";
 import { refreshAdoptionDuringFirstPass } from "../first-pass-adoption.js";
@@ -91,7 +91,7 @@ export function runCommand(): Command {
         }
         const crawler = await composeCrawler(app, flags.workerId);
         const view = new ProgressView();
-        crawler.on("progress", (p) => view.update(p));
+        showProgress(crawler, view);
         if (flags.releases !== false)
           refreshAdoptionDuringFirstPass({ crawler, db: app.db, clock: app.clock, logger: app.logger });
         const summary = await crawler.runForever(signal);
