@@ -153,12 +153,11 @@ const truth = JSON.parse(readFileSync(truthFile, "utf8")) as {
   expected: Record<string, unknown>;
 };
 const healthyWithDns: string[] = [];
-for (let after: string | undefined; ; ) {
+for (let after: string | undefined; ;) {
   const page = await store.listServers({ ...(after ? { after } : {}), limit: 5000 });
   for (const r of page) {
     const dns = r.outcome === "dns_error" || r.outcome === "dns_not_found";
-    if (dns && !(r.domain in truth.faults) && r.domain in truth.expected)
-      healthyWithDns.push(r.domain);
+    if (dns && !(r.domain in truth.faults) && r.domain in truth.expected) healthyWithDns.push(r.domain);
   }
   if (page.length < 5000) break;
   after = page[page.length - 1]?.domain;

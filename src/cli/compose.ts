@@ -122,7 +122,7 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
     config,
     store: new ServerStore(app.db),
     fetcher: app.fetcher,
-    logger: app.logger.child("crawl"),
+    logger: app.logger, // the crawler scopes its own lines (`crawl`, `crawl.geo`)
     clock: app.clock,
     denyList: app.denyList,
     workerId: workerId ?? defaultWorkerId(),

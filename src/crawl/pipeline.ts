@@ -42,6 +42,8 @@ export interface ProbeResult {
   activity?: { fetchedAt: Date; week: ActivityWeekRecord | null } | undefined;
   /** Requests sent (robots.txt excluded). */
   requests: number;
+  /** Set when robots.txt could not be read (so nothing else was asked of the server). */
+  robotsUnavailable?: boolean;
   /**
    * The address the NodeInfo document was read from (`HttpResponse.remoteAddress`): where the
    * server is, for the geo lookups. Absent or null when NodeInfo was not read.
@@ -94,7 +96,7 @@ async function run(server: DueServer, deps: ProbeDeps, http: ProbeHttp, at: Date
       status: verdict.status,
       retryAfterMillis: verdict.retryAfterMillis,
     };
-    return failure(server, at, f, 0);
+    return { ...failure(server, at, f, 0), robotsUnavailable: true };
   }
 
   // The first request is NodeInfo discovery. For a server that opted out 30 days ago it is the one

@@ -19,20 +19,23 @@ export function formatRequestKinds(byKind: Record<string, number>): string {
 }
 
 /**
- * The plain summary printed when a crawl ends (on a terminal and elsewhere). The rate is over the
- * busy time (with a probe running), not over a long run's idle waits.
+ * The plain summary printed when a crawl ends (on a terminal and elsewhere), its buckets named so
+ * they add up: polled = ok + failed this pass; discovered names include the onion and i2p ones,
+ * never contacted. The rate is over the busy time (with a probe running), not over idle waits.
  */
 export function formatCrawlSummary(s: CrawlSummary): string {
   const failed = Object.values(s.failuresByOutcome).reduce((a, b) => a + b, 0);
   const fails = formatFailures(s.failuresByOutcome, 8);
   const kinds = formatRequestKinds(s.requestsByKind);
+  const hidden = s.admission.unreachableNetwork;
   return (
     `crawl ${s.stopped ? "stopped" : "finished"}: polled ${s.polled} servers in ${(s.elapsedMillis / 1000).toFixed(1)} s ` +
-    `(${s.ratePerSec.toFixed(1)}/s over ${(s.busyMillis / 1000).toFixed(1)} s busy), ok ${s.ok}, ` +
-    `failed ${failed}${fails ? ` (${fails})` : ""}, discovered ${s.discovered}, ` +
+    `(${s.ratePerSec.toFixed(1)}/s over ${(s.busyMillis / 1000).toFixed(1)} s busy): ok ${s.ok}, ` +
+    `failed this pass ${failed}${fails ? ` (${fails})` : ""}; discovered ${s.discovered}` +
+    `${hidden > 0 ? ` (${hidden} onion or i2p, not contacted)` : ""}; ` +
     `requests ${s.requests}${kinds ? ` (${kinds})` : ""}` +
-    (s.notAttempted > 0 ? `, not attempted ${s.notAttempted} (cut short by the stop)` : "") +
-    (s.unwritten > 0 ? `, ${s.unwritten} finished polls not written (database unreachable)` : "")
+    (s.notAttempted > 0 ? `; not attempted ${s.notAttempted} (cut short by the stop)` : "") +
+    (s.unwritten > 0 ? `; ${s.unwritten} finished polls not written (database unreachable)` : "")
   );
 }
 

@@ -1,5 +1,7 @@
 import { Command } from "commander";
 import { startApiServer } from "../../api/index.js";
+import type { MetricsRegistry } from "../../api/metrics.js";
+import type { Crawler } from "../../crawl/index.js";
 import { createGuardedLookup, createResolver, userAgent } from "../../net/index.js";
 import { ReleasePoller, DEFAULT_REPOSITORIES } from "../../releases/index.js";
 import { StreamService, streamOptions } from "../../stream/index.js";
@@ -24,6 +26,27 @@ interface RunFlags extends CommonFlags, ApiFlags {
 }
 
 /**
+ * `/metrics` of `run`: `fedimon_crawl_requests_total{kind}`, the requests this process's crawler
+ * sent by kind (robots.txt, discovery, nodeinfo, instance, peers, activity, https), read from its
+ * progress at scrape time.
+ */
+export function registerCrawlMetrics(registry: MetricsRegistry, crawler: Crawler): void {
+  const sent = registry.counter(
+    "fedimon_crawl_requests_total",
+    "requests the crawler in this process sent, by kind (robots.txt and the daily HTTPS probe included)",
+  );
+  const seen = new Map<string, number>();
+  registry.collect(async () => {
+    for (const [kind, n] of Object.entries(crawler.snapshot().requests.byKind)) {
+      const before = seen.get(kind) ?? 0;
+      // A new run starts its counts again from zero: count from there.
+      sent.inc({ kind }, n >= before ? n - before : n);
+      seen.set(kind, n);
+    }
+  });
+}
+
+/**
  * `fedimon run`: everything in one process on one store — the crawler, the release poller, the
  * stream listeners, the statistics jobs and the API — until SIGINT/SIGTERM, which stops each part
  * gracefully (in-flight work finishes, buffers are written, leases released).
@@ -45,6 +68,7 @@ export function runCommand(): Command {
       const signal = shutdownSignal(app.logger);
       const log = app.logger.child("run");
       const parts: Promise<unknown>[] = [];
+      let metrics: MetricsRegistry | null = null;
       const stops: (() => Promise<unknown>)[] = [];
       try {
         if (flags.api !== false) {
@@ -58,6 +82,7 @@ export function runCommand(): Command {
             bot: botFromFlags(flags, config),
           });
           stops.push(() => api.close());
+          metrics = api.api.metrics.registry;
           console.error(`fedimon: API and dashboard on ${api.url}`);
         }
         const stats = startStatsJobs({ db: app.db, clock: app.clock, logger: app.logger, signal });
@@ -94,6 +119,7 @@ export function runCommand(): Command {
         showProgress(crawler, view);
         if (flags.releases !== false)
           refreshAdoptionDuringFirstPass({ crawler, db: app.db, clock: app.clock, logger: app.logger });
+        if (metrics) registerCrawlMetrics(metrics, crawler);
         const summary = await crawler.runForever(signal);
         view.finish(formatCrawlSummary(summary));
         await Promise.allSettled(parts);
