@@ -89,6 +89,7 @@ class GuardedFetcher implements FetcherWithStats {
         dnsServer: opts.config.dnsServer,
         timeoutMillis: t.dnsTimeoutMillis,
         tries: t.dnsTries,
+        retryBudgetMillis: t.dnsRetryBudgetMillis,
       });
     this.#gate = new HostGate({
       concurrency: opts.config.concurrency,
