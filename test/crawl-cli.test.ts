@@ -236,4 +236,28 @@ describe("fedimon crawl --once against a simulation with a DNS server slow under
         expect(line.split(`"${key}":`).length - 1, `${key} in ${line}`).toBeLessThanOrEqual(1);
     }
   });
+
+  it("says the same from run, which goes on", async () => {
+    const env = { ...envTrustingTestCa(), FEDIMON_DEBUG: "" };
+    const args = ["--import", "tsx", "src/cli/main.ts", "run", "--no-api", "--no-stream", "--no-releases"];
+    args.push(...common().slice(0, 2), "--dns-server", "127.0.0.1:9", "--only-networks", "127.0.0.0/8");
+    const child = spawn(process.execPath, [...args, "--seed", "pixelfed.social"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    const said = new Promise<void>((resolve) =>
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        if (/no server reached/.test(stderr)) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    await Promise.race([said, exited, new Promise((r) => setTimeout(r, 60_000))]);
+    child.kill("SIGTERM");
+    await exited;
+    expect(stderr).toMatch(
+      /^pixelfed\.social: dns_error, DNS failure \(A ECONNREFUSED[^\n]*: no server reached; is this machine online\?$/m,
+    );
+  });
 });
