@@ -5,7 +5,7 @@
  * requests. Prints one JSON line with the numbers.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -33,6 +33,8 @@ const { values } = parseArgs({
 });
 const servers = Number(values.servers);
 
+const truthDir = mkdtempSync(join(tmpdir(), "fedimon-bench-truth-"));
+const truthFile = join(truthDir, "truth.json");
 const sim = spawn(
   process.execPath,
   [
@@ -47,11 +49,19 @@ const sim = spawn(
     "0.25",
     "--latency",
     values.latency,
+    "--truth",
+    truthFile,
   ],
-  { stdio: ["ignore", "pipe", "inherit"] },
+  { stdio: ["ignore", "pipe", "inherit", "ipc"] },
 );
+/** Requests the simulation's virtual servers received so far (its request log). */
+const simRequests = (): Promise<number> =>
+  new Promise((resolve) => {
+    sim.once("message", (m: { requests: number }) => resolve(m.requests));
+    sim.send("requests");
+  });
 const simInfo = await new Promise<{ dnsServer: string; seedDomain: string }>((resolve, reject) => {
-  const rl = createInterface({ input: sim.stdout });
+  const rl = createInterface({ input: sim.stdout! });
   rl.once("line", (line) => resolve(JSON.parse(line) as { dnsServer: string; seedDomain: string }));
   sim.once("exit", (code) => reject(new Error(`simulation exited with ${code}`)));
 });
@@ -73,21 +83,19 @@ let offsetMillis = 0;
 const clock: Clock = { now: () => new Date(Date.now() + offsetMillis) };
 const logger = createLogger("warn");
 const inner = createFetcher({ config, logger, clock });
-let requests = 0;
 const profile = values.profile ? new PassProfile(sim.pid) : null;
 const fetcher: Fetcher = {
   request: async (req) => {
-    requests++;
     if (!profile) return inner.request(req);
     profile.requestStarted();
     const r = await inner.request(req);
     profile.requestDone(req.url, r);
     return r;
   },
-  robotsAllowed: async (url) => {
-    if (!profile) return inner.robotsAllowed(url);
+  robotsAllowed: async (url, tally) => {
+    if (!profile) return inner.robotsAllowed(url, tally);
     profile.probeStarted(url);
-    const v = await inner.robotsAllowed(url);
+    const v = await inner.robotsAllowed(url, tally);
     profile.robotsDone(url, v);
     return v;
   },
@@ -122,6 +130,7 @@ const sampler = profile
   : null;
 const unsubscribe = crawler.on("progress", () => undefined); // keeps snapshots fresh
 const first = await crawler.runOnce();
+const simFirst = await simRequests();
 unsubscribe();
 if (sampler) clearInterval(sampler);
 profile?.report(first.elapsedMillis);
@@ -134,14 +143,32 @@ const mib = (b: number): number => Math.round(b / 2 ** 20);
 // The hourly poll: an hour and a quarter later every healthy server is due again (hourly ± 10%),
 // robots.txt is still cached (24 h) and peers were fetched less than a day ago.
 offsetMillis = 75 * 60_000;
-requests = 0;
 const second = await crawler.runOnce();
-const secondRequests = requests;
+const simSecond = (await simRequests()) - simFirst;
+
+// Healthy servers (no fault of their own) recorded with a DNS outcome after the first pass: a DNS
+// server slow under the pass's burst must not make any.
+const truth = JSON.parse(readFileSync(truthFile, "utf8")) as {
+  faults: Record<string, unknown>;
+  expected: Record<string, unknown>;
+};
+const healthyWithDns: string[] = [];
+for (let after: string | undefined; ;) {
+  const page = await store.listServers({ ...(after ? { after } : {}), limit: 5000 });
+  for (const r of page) {
+    const dns = r.outcome === "dns_error" || r.outcome === "dns_not_found";
+    if (dns && !(r.domain in truth.faults) && r.domain in truth.expected) healthyWithDns.push(r.domain);
+  }
+  if (page.length < 5000) break;
+  after = page[page.length - 1]?.domain;
+}
+const secondRequests = second.requests;
 
 await fetcher.close();
 await db.close();
 sim.kill("SIGTERM");
 if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+rmSync(truthDir, { recursive: true, force: true });
 
 const cpuMillis = (cpu1.user + cpu1.system) / 1000;
 console.log(
@@ -164,10 +191,17 @@ console.log(
       arrayBuffers: mib(memoryAtPeak.arrayBuffers),
     },
     requestsFirstPass: first.requests,
+    requestsFirstPassByKind: first.requestsByKind,
+    /** What the simulation's virtual servers received in the first pass (its request log). */
+    simRequestsFirstPass: simFirst,
+    healthyWithDnsOutcome: healthyWithDns.length,
+    healthyWithDnsOutcomeSample: healthyWithDns.slice(0, 10),
     hourlyPoll: {
       polled: second.polled,
       ok: second.ok,
       requests: secondRequests,
+      requestsByKind: second.requestsByKind,
+      simRequests: simSecond,
       requestsPerHealthyServer: Number((secondRequests / Math.max(1, second.ok)).toFixed(2)),
     },
   }),

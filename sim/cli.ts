@@ -21,6 +21,11 @@ export interface SimCommandOptions {
   onReady?: (sim: Sim) => void;
   /** Where the JSON line goes (default stdout). */
   print?: (line: string) => void;
+  /**
+   * Answer a parent's `"requests"` message over the IPC channel with `{ requests }`, how many
+   * requests the virtual servers received (the crawl benchmark compares its own count with it).
+   */
+  answerRequestCounts?: boolean;
 }
 
 /**
@@ -35,6 +40,9 @@ export async function runSimCommand(opts: SimCommandOptions): Promise<void> {
     latencyMillis: opts.latencyMillis,
     hostBase: opts.hostBase,
   });
+  const onMessage = (m: unknown): void => {
+    if (m === "requests") process.send?.({ requests: sim.log.size });
+  };
   try {
     if (opts.truthFile) await writeFile(opts.truthFile, JSON.stringify(sim.truth()));
     const line = JSON.stringify({
@@ -45,6 +53,7 @@ export async function runSimCommand(opts: SimCommandOptions): Promise<void> {
     });
     (opts.print ?? ((l: string) => console.log(l)))(line);
     opts.onReady?.(sim);
+    if (opts.answerRequestCounts && process.send) process.on("message", onMessage);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off("SIGINT", stop);
@@ -58,6 +67,7 @@ export async function runSimCommand(opts: SimCommandOptions): Promise<void> {
       else opts.signal?.addEventListener("abort", stop);
     });
   } finally {
+    process.off("message", onMessage);
     await sim.close();
   }
 }
@@ -96,7 +106,10 @@ async function main(): Promise<void> {
     latencyMillis: parseLatency(values.latency),
     truthFile: values.truth,
     hostBase: values["host-base"],
+    // Started by a parent with an IPC channel (the crawl benchmark): answer its questions.
+    answerRequestCounts: process.send !== undefined,
   });
+  if (process.connected) process.disconnect();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -33,6 +33,21 @@ export interface DnsServerOptions {
    * server). A throwing or rejecting callback yields SERVFAIL.
    */
   resolve: (name: string, type: DnsQueryType) => DnsAnswer | Promise<DnsAnswer>;
+  /**
+   * A server that cannot keep up with a burst: a question arriving when more than `limit` others
+   * arrived within the last `windowMillis` is dropped (`drop`, never answered) or answered
+   * `delayMillis` late (`delay`). Default none: every question is answered at once.
+   */
+  burst?: DnsBurstLimit | null;
+}
+
+/** See {@link DnsServerOptions.burst}. */
+export interface DnsBurstLimit {
+  limit: number;
+  windowMillis: number;
+  mode: "drop" | "delay";
+  /** For `delay`. Default 3000 ms. */
+  delayMillis?: number;
 }
 
 /** A running simulated DNS server. */
@@ -43,6 +58,8 @@ export interface DnsServer {
   readonly port: number;
   /** Questions received so far (UDP and TCP), answered or not. */
   readonly queries: number;
+  /** Questions dropped or delayed by the burst limit. */
+  readonly overBurst: number;
   close(): Promise<void>;
 }
 
@@ -63,6 +80,20 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const host = opts.host ?? "127.0.0.1";
   if (!isLoopback(host)) throw new Error(`dns-server: refusing to bind non-loopback address ${host}`);
   let queries = 0;
+  let overBurst = 0;
+  const burst = opts.burst ?? null;
+  /** Arrival times within the burst window, oldest first. */
+  const arrivals: number[] = [];
+  /** Whether a question arriving now is over the burst limit (and counts it). */
+  const overLimit = (): boolean => {
+    if (!burst) return false;
+    const now = performance.now();
+    while (arrivals.length > 0 && (arrivals[0] as number) <= now - burst.windowMillis) arrivals.shift();
+    arrivals.push(now);
+    if (arrivals.length <= burst.limit) return false;
+    overBurst++;
+    return true;
+  };
   // A big receive buffer: a crawler's burst of hundreds of queries must not overflow the kernel's
   // default (~200 KiB ≈ 400 datagrams) and cost it a DNS retry timeout. The kernel caps it at
   // net.core.rmem_max.
@@ -83,6 +114,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     queries += questions.length;
     const question = questions[0];
     if (!question) return encodeResponse(query, 0, []);
+    if (overLimit()) {
+      if (burst?.mode === "drop") return null;
+      await new Promise((r) => setTimeout(r, burst?.delayMillis ?? 3_000));
+    }
     let result: DnsAnswer = { kind: "nodata" };
     if (question.type === "A" || question.type === "AAAA") {
       const name = question.name.toLowerCase().replace(/\.$/, "");
@@ -175,6 +210,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     port,
     get queries() {
       return queries;
+    },
+    get overBurst() {
+      return overBurst;
     },
     async close() {
       if (closed) return;

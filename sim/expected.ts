@@ -164,7 +164,7 @@ export class GroundTruth {
         rule: "opted out: robots.txt, then the one request that answered 410/418/451, then nothing",
       };
     }
-    if (this.outcome(s) === "robots_disallow") {
+    if (this.outcome(s) === "robots_disallow" || s.fault === "robots_5xx") {
       return {
         robotsTxtPerPass: 1,
         otherPerPass: 0,

@@ -88,10 +88,10 @@ export const FAULTS = {
     doc: "robots.txt: `User-agent: *` / `Disallow: /`",
   },
   robots_5xx: {
-    outcome: "robots_disallow",
+    outcome: "http_error",
     weight: 1,
     variants: 1,
-    doc: "robots.txt answers 503 (unavailable: disallowed for now)",
+    doc: "robots.txt answers 503 (unavailable: nothing else asked; the server failing, not a disallow)",
   },
   redirect_loop: {
     outcome: "redirect_error",

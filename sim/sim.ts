@@ -6,7 +6,7 @@ import type http from "node:http";
 import type net from "node:net";
 import type { SecureContext } from "node:tls";
 import type { Outcome } from "../src/core/outcome.js";
-import { startDnsServer, type DnsAnswer, type DnsServer } from "./dns-server.js";
+import { startDnsServer, type DnsAnswer, type DnsBurstLimit, type DnsServer } from "./dns-server.js";
 import { CertificateBook } from "./certificates.js";
 import type { AllowedRequests, ExpectedServer } from "./expected.js";
 import { simZone } from "./dns-zone.js";
@@ -29,6 +29,8 @@ export interface SimOptions extends PopulationOptions {
   hostBase?: string;
   /** DNS port (default 53, or any free port where 53 cannot be bound). */
   dnsPort?: number;
+  /** A DNS server that drops or delays questions over a burst limit (see `DnsServerOptions.burst`). */
+  dnsBurst?: DnsBurstLimit | null;
   /**
    * Write a country MMDB and an ASN MMDB for the geo blocks (`sim.geoipDbFile`, `sim.asnDbFile`,
    * in a temporary folder removed by `close()`). Default false.
@@ -83,6 +85,8 @@ export interface Sim {
   readonly spamFarm: SpamFarm | null;
   /** Every request any virtual server received. */
   readonly log: RequestLog;
+  /** DNS questions dropped or delayed by the burst limit (`dnsBurst`) so far. */
+  dnsOverBurst(): number;
   /** What a correct crawler must store for `domain` (also for spam-farm subdomains), or undefined. */
   expected(domain: string): ExpectedServer | undefined;
   /**
@@ -245,7 +249,7 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
         (req, res, port) => void onRequest(req, res, port).catch(() => res.destroy()),
         onUpgrade,
       );
-      dns = await startDns(addresses.dns, opts.dnsPort, resolve);
+      dns = await startDns(addresses.dns, opts.dnsPort, resolve, opts.dnsBurst ?? null);
       break;
     } catch (err) {
       await listeners.close();
@@ -353,6 +357,7 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
     population: pop,
     spamFarm: farm,
     log,
+    dnsOverBurst: () => dnsServer.overBurst,
     expected: expectedOf,
     expectedGeo,
     expectedHttps,
@@ -425,12 +430,13 @@ async function startDns(
   host: string,
   port: number | undefined,
   resolve: (name: string, type: "A" | "AAAA") => DnsAnswer,
+  burst: DnsBurstLimit | null,
 ): Promise<DnsServer> {
   try {
-    return await startDnsServer({ host, port: port ?? 53, resolve });
+    return await startDnsServer({ host, port: port ?? 53, resolve, burst });
   } catch (err) {
     if (port === undefined && (err as NodeJS.ErrnoException).code === "EACCES")
-      return startDnsServer({ host, port: 0, resolve });
+      return startDnsServer({ host, port: 0, resolve, burst });
     throw err;
   }
 }

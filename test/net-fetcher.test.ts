@@ -165,6 +165,7 @@ describe("net fetcher against loopback servers", () => {
   const tuning: Partial<FetcherTuning> = {
     dnsTimeoutMillis: 200,
     dnsTries: 1,
+    dnsRetryBudgetMillis: 500,
     tlsHandshakeTimeoutMillis: 600,
   };
   function fetcher(overrides: Partial<Config> = {}, extra: Partial<FetcherTuning> = {}, clock?: ManualClock) {

@@ -152,3 +152,27 @@ export class MetricsRegistry {
     return m;
   }
 }
+
+/**
+ * `fedimon_crawl_requests_total{kind}`: the requests a crawler sent by kind (robots.txt,
+ * discovery, nodeinfo, instance, peers, activity, https), read from `read()` at scrape time. The
+ * counts `read` gives are the crawler's own running totals; a new run starts them from zero again,
+ * and the counter goes on from there.
+ */
+export function registerCrawlRequestCounts(
+  registry: MetricsRegistry,
+  read: () => Readonly<Record<string, number>>,
+): void {
+  const sent = registry.counter(
+    "fedimon_crawl_requests_total",
+    "requests the crawler in this process sent, by kind (robots.txt and the daily HTTPS probe included)",
+  );
+  const seen = new Map<string, number>();
+  registry.collect(async () => {
+    for (const [kind, n] of Object.entries(read())) {
+      const before = seen.get(kind) ?? 0;
+      sent.inc({ kind }, n >= before ? n - before : n);
+      seen.set(kind, n);
+    }
+  });
+}

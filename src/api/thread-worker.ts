@@ -5,6 +5,7 @@ import type { Db } from "../store/db.js";
 import { PortDb } from "../store/db-port.js";
 import { openPostgres } from "../store/postgres.js";
 import { createApiApp } from "./app.js";
+import { registerCrawlRequestCounts } from "./metrics.js";
 import type { ApiOptions } from "./options.js";
 
 /**
@@ -22,6 +23,12 @@ export interface ApiThreadData {
   dbPort: MessagePort | null;
 }
 
+/** Messages the main thread sends the API thread. */
+export type MainThreadMessage =
+  | { type: "close" }
+  /** The crawler's requests so far by kind, for `/metrics` (sent every few seconds). */
+  | { type: "crawlRequests"; byKind: Record<string, number> };
+
 /** Messages the API thread sends the main thread. */
 export type ApiThreadMessage =
   { type: "listening"; port: number } | { type: "failed"; message: string } | { type: "closed" };
@@ -35,11 +42,14 @@ try {
   db = data.dbPort
     ? new PortDb("pglite", data.dbPort)
     : await openPostgres(data.config.db, { maxConnections: 4 });
+  let crawlRequests: Record<string, number> = {};
   const api = await createApiApp({ db, logger: createLogger(data.config.logLevel), options: data.api });
+  registerCrawlRequestCounts(api.metrics.registry, () => crawlRequests);
   await api.app.listen({ host: data.config.host, port: data.config.port });
   const addr = api.app.server.address();
   send({ type: "listening", port: typeof addr === "object" && addr ? addr.port : data.config.port });
-  port.on("message", (m: { type: "close" }) => {
+  port.on("message", (m: MainThreadMessage) => {
+    if (m.type === "crawlRequests") crawlRequests = m.byKind;
     if (m.type !== "close") return;
     void api.app
       .close()

@@ -4,12 +4,14 @@ import type { Db } from "../store/db.js";
 import { serveDbOverPort } from "../store/db-port.js";
 import { dataDirLockOf } from "../store/pglite.js";
 import { apiUrl, startServeJobs, type ServeOptions } from "./commands.js";
-import type { ApiThreadData, ApiThreadMessage } from "./thread-worker.js";
+import type { ApiThreadData, ApiThreadMessage, MainThreadMessage } from "./thread-worker.js";
 
 /** The API running in its own thread. */
 export interface ApiThread {
   /** `http://host:port` it listens on. */
   url: string;
+  /** Hands the crawler's requests so far, by kind, to the thread's `/metrics`. */
+  reportCrawlRequests(byKind: Record<string, number>): void;
   /** Stops the jobs, closes the server (in-flight requests finish) and ends the thread. */
   close(): Promise<void>;
 }
@@ -72,12 +74,14 @@ export async function startApiThread(opts: ServeOptions & { db: Db }): Promise<A
   dataDirLockOf(opts.db)?.announceApi(url);
   const jobs = startServeJobs(opts, opts.db, opts.clock ?? systemClock, publicUrl);
   opts.logger.info("api listening", { url, thread: true });
+  const send = (m: MainThreadMessage): void => worker.postMessage(m);
   return {
     url,
+    reportCrawlRequests: (byKind) => send({ type: "crawlRequests", byKind }),
     async close() {
       await jobs?.stop();
       dataDirLockOf(opts.db)?.announceApi(null);
-      worker.postMessage({ type: "close" });
+      send({ type: "close" });
       const timer = setTimeout(() => void worker.terminate(), CLOSE_MILLIS);
       await exited;
       clearTimeout(timer);

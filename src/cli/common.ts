@@ -39,6 +39,12 @@ export function addCommonOptions(cmd: Command): Command {
         "silent",
       ]),
     )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "pretty or json (default: pretty on a terminal, else json)",
+      ).choices(["pretty", "json"]),
+    )
     .addOption(new Option("--config <file>", "JSON config file (flags and env override it)"));
 }
 
@@ -59,6 +65,7 @@ export interface CommonFlags {
   geoipDb?: string;
   asnDb?: string;
   logLevel?: string;
+  logFormat?: string;
   config?: string;
 }
 
@@ -81,6 +88,7 @@ export function configFromFlags(flags: CommonFlags, env: NodeJS.ProcessEnv = pro
       geoipDb: flags.geoipDb,
       asnDb: flags.asnDb,
       logLevel: flags.logLevel,
+      logFormat: flags.logFormat,
     },
     env,
     flags.config ?? null,

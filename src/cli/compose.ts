@@ -4,7 +4,6 @@ import { quote } from "../core/quote.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import { createLogger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import { loadDenyList } from "../domains/index.js";
 import { createFetcher } from "../net/index.js";
@@ -16,6 +15,7 @@ import { createCrawler, defaultWorkerId } from "../crawl/index.js";
 import { openGeoDatabases } from "../geo/index.js";
 import { GeoHttpsStore } from "../store/geo-https.js";
 import { recordCoverage } from "../stats/index.js";
+import { cliLogger } from "./terminal.js";
 
 /**
  * The one composition root: opens what a command needs from the configuration and
@@ -36,7 +36,7 @@ export async function composeApp(
   config: Config,
   opts: { logger?: Logger; clock?: Clock } = {},
 ): Promise<App> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? cliLogger(config);
   const clock = opts.clock ?? systemClock;
   const denyList = config.denyList ? readDenyList(config.denyList, logger) : null;
   // The fetcher first: it only checks its settings, and nothing is left open if the store fails.
@@ -147,7 +147,7 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
     config,
     store: new ServerStore(app.db),
     fetcher: app.fetcher,
-    logger: app.logger.child("crawl"),
+    logger: app.logger, // the crawler scopes its own lines (`crawl`, `crawl.geo`)
     clock: app.clock,
     denyList: app.denyList,
     workerId: workerId ?? defaultWorkerId(),

@@ -1,3 +1,5 @@
+import { stderrLine, type TerminalLine } from "./terminal.js";
+
 /** A snapshot of a crawl pass, as the crawler reports it. */
 export interface ProgressSnapshot {
   done: number;
@@ -7,6 +9,7 @@ export interface ProgressSnapshot {
   ok: number;
   failuresByOutcome: Record<string, number>;
   etaSecs: number | null;
+  requests?: { total: number };
 }
 
 function formatDuration(secs: number | null): string {
@@ -27,38 +30,86 @@ export function formatFailures(failures: Record<string, number>, limit = 4): str
   return shown.join(" ");
 }
 
-/** One line: done, queued, rate, ok, failures by class, ETA. */
+/**
+ * One line: done, queued, rate (over the last seconds), ok, failures by class, requests, ETA; with
+ * nothing running or due, `idle` instead of a rate that means nothing.
+ */
 export function formatProgress(p: ProgressSnapshot): string {
   const failed = Object.values(p.failuresByOutcome).reduce((a, b) => a + b, 0);
   const fails = formatFailures(p.failuresByOutcome);
+  const idle = p.queued === 0 && p.inFlight === 0 && p.ratePerSec === 0;
   return (
-    `done ${p.done}  queued ${p.queued}  in flight ${p.inFlight}  ${p.ratePerSec.toFixed(1)}/s  ` +
-    `ok ${p.ok}  failed ${failed}${fails ? ` (${fails})` : ""}  eta ${formatDuration(p.etaSecs)}`
+    `done ${p.done}  queued ${p.queued}  in flight ${p.inFlight}  ${idle ? "idle" : `${p.ratePerSec.toFixed(1)}/s`}  ` +
+    `ok ${p.ok}  failed ${failed}${fails ? ` (${fails})` : ""}` +
+    `${p.requests ? `  requests ${p.requests.total}` : ""}  eta ${idle ? "-" : formatDuration(p.etaSecs)}`
   );
 }
 
 /**
- * Renders progress: a live, rewritten line on a terminal (at most 4 times a second), nothing
- * meanwhile elsewhere; `finish` prints the plain summary either way.
+ * Renders progress: a live, rewritten line on a terminal (at most 4 times a second) that log lines
+ * never glue onto, nothing meanwhile elsewhere; `note` prints a whole line either way, `finish`
+ * the plain summary.
  */
 export class ProgressView {
   #last = 0;
-  #shown = false;
   constructor(
-    private readonly out: NodeJS.WriteStream = process.stderr,
-    private readonly live = Boolean(out.isTTY),
+    private readonly term: TerminalLine = stderrLine,
+    private readonly live = term.isTTY,
   ) {}
   update(p: ProgressSnapshot): void {
     if (!this.live) return;
     const now = Date.now();
     if (now - this.#last < 250) return;
     this.#last = now;
-    const width = this.out.columns ?? 120;
-    this.out.write(`\r\x1b[2K${formatProgress(p).slice(0, width - 1)}`);
-    this.#shown = true;
+    this.term.status(formatProgress(p).slice(0, this.term.columns - 1));
+  }
+  /** A line for the user (above the live line on a terminal). */
+  note(line: string): void {
+    this.term.write(`${line}\n`);
   }
   finish(summary: string): void {
-    if (this.#shown) this.out.write("\r\x1b[2K");
-    this.out.write(summary + "\n");
+    this.term.clearStatus();
+    this.term.write(`${summary}\n`);
   }
+}
+
+/** Outcomes that, when nothing at all answered, suggest this machine (or its DNS) is offline. */
+const OFFLINE_HINTS: ReadonlySet<string> = new Set(["dns_error", "refused", "connect_timeout", "timeout"]);
+
+/** The reason part of a failed seed's line: the recorded detail, without what the outcome already says. */
+function reasonOf(domain: string, detail: string | null): string {
+  if (!detail) return "";
+  let d = detail.replace(/; nothing else was asked$/, "");
+  const onRobots = d.startsWith("robots.txt could not be read: ");
+  if (onRobots) d = d.slice("robots.txt could not be read: ".length);
+  if (d.startsWith(`${domain}: `)) d = d.slice(domain.length + 2);
+  return onRobots ? `${d} (reading robots.txt)` : d;
+}
+
+/**
+ * When a pass polled servers and none answered with data (`ok` 0), one readable line per failed
+ * seed, with its outcome and reason, for stderr, e.g. `mastodon.social: dns_error, DNS failure (A
+ * ECONNREFUSED, AAAA ECONNREFUSED) (reading robots.txt): no server reached; is this machine
+ * online?`; without a seed polled, one line with the failures by class. Null when something was
+ * reached or nothing was polled.
+ */
+export function nothingReachedLines(p: {
+  done: number;
+  ok: number;
+  failuresByOutcome: Record<string, number>;
+  seeds?: readonly { domain: string; outcome: string; detail: string | null }[];
+}): string[] | null {
+  if (p.done === 0 || p.ok > 0) return null;
+  const failed = (p.seeds ?? []).filter((s) => s.outcome !== "ok");
+  const offline = Object.keys(p.failuresByOutcome).every((o) => OFFLINE_HINTS.has(o));
+  const hint = offline ? "; is this machine online?" : "";
+  if (failed.length === 0) {
+    return [
+      `no server reached: ${p.done} polled, none answered (${formatFailures(p.failuresByOutcome)})${hint}`,
+    ];
+  }
+  return failed.map((s) => {
+    const reason = reasonOf(s.domain, s.detail);
+    return `${s.domain}: ${s.outcome}${reason ? `, ${reason}` : ""}: no server reached${hint}`;
+  });
 }

@@ -55,6 +55,11 @@ export const ConfigSchema = z.object({
   asnDb: z.string().nullable().default(null),
   /** `--log-level LEVEL`, env `FEDIMON_LOG_LEVEL`. Default `info`. */
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /**
+   * `--log-format FORMAT`, env `FEDIMON_LOG_FORMAT`. `pretty` (one readable line per entry) or
+   * `json` (JSON lines). Default null: `pretty` when stderr is a terminal, else `json`.
+   */
+  logFormat: z.enum(["pretty", "json"]).nullable().default(null),
 });
 
 /** The validated configuration. */

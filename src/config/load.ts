@@ -25,6 +25,7 @@ export const ENV_VARS: Record<string, keyof Config> = {
   FEDIMON_DENY_LIST: "denyList",
   FEDIMON_MAX_BODY_BYTES: "maxBodyBytes",
   FEDIMON_LOG_LEVEL: "logLevel",
+  FEDIMON_LOG_FORMAT: "logFormat",
   FEDIMON_GEOIP_DB: "geoipDb",
   FEDIMON_ASN_DB: "asnDb",
 };

@@ -16,8 +16,17 @@ export interface Logger {
 /** Log levels, quietest last. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
+/** How log lines are written: `json` lines, or `pretty` (one readable line per entry). */
+export type LogFormat = "json" | "pretty";
+
+/** Where log lines go: a stream, or anything with a `write` (the CLI's terminal line). */
+export interface LogDestination {
+  write(chunk: string): unknown;
+}
+
 class PinoAdapter implements Logger {
   constructor(
+    private readonly root: PinoLogger,
     private readonly p: PinoLogger,
     private readonly scope: string,
   ) {}
@@ -35,16 +44,60 @@ class PinoAdapter implements Logger {
   }
   child(scope: string): Logger {
     const full = this.scope ? `${this.scope}.${scope}` : scope;
-    return new PinoAdapter(this.p.child({ scope: full }), full);
+    // A child of the root, not of this logger: pino would otherwise write `scope` once per level.
+    return new PinoAdapter(this.root, this.root.child({ scope: full }), full);
   }
 }
 
-/** JSON lines on stderr (stdout stays for command output). Default level: info. */
+const LEVEL_NAMES: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
+
+function prettyValue(v: unknown): string {
+  if (typeof v === "string") return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
+  if (v instanceof Date) return v.toISOString();
+  return JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * One readable line for a pino JSON line: `12:00:01.234 WARN  crawl: msg key=value ...` (UTC
+ * time). Anything that is not a JSON object is passed through.
+ */
+export function prettyLogLine(json: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.endsWith("\n") ? json : `${json}\n`;
+  }
+  const { level, time, msg, scope, ...rest } = o;
+  const at = typeof time === "number" ? new Date(time).toISOString().slice(11, 23) : "";
+  const name = (LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5);
+  const props = Object.entries(rest)
+    .map(([k, v]) => `${k}=${prettyValue(v)}`)
+    .join(" ");
+  const where = typeof scope === "string" && scope ? `${scope}: ` : "";
+  return `${at} ${name} ${where}${String(msg ?? "")}${props ? `  ${props}` : ""}\n`;
+}
+
+/**
+ * The structured logger on stderr (stdout stays for command output). Default level: info; default
+ * format: JSON lines.
+ */
 export function createLogger(
   level: LogLevel = "info",
-  destination: NodeJS.WritableStream = process.stderr,
+  destination: LogDestination = process.stderr,
+  format: LogFormat = "json",
 ): Logger {
-  return new PinoAdapter(pino({ level, base: undefined }, destination), "");
+  const out =
+    format === "pretty" ? { write: (line: string) => destination.write(prettyLogLine(line)) } : destination;
+  const root = pino({ level, base: undefined }, out as NodeJS.WritableStream);
+  return new PinoAdapter(root, root, "");
 }
 
 /** A logger that drops everything. */

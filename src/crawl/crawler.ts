@@ -6,7 +6,7 @@ import { systemClock } from "../core/clock.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../core/log.js";
 import { emptyObservation } from "../core/observation.js";
-import type { DenyList } from "../domains/index.js";
+import { normalizeDomain, type DenyList } from "../domains/index.js";
 import { type GeoDatabases, openGeoDatabases } from "../geo/index.js";
 import { createGuardedLookup, createResolver, type LookupFunction, type Resolver } from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
@@ -18,8 +18,8 @@ import { type GeoHttpsSink, type GeoStepDeps, type GeoStepResult, locateAndGrade
 import type { ProbeResult } from "./pipeline.js";
 import { PROBE_DEADLINE_MILLIS, probeServer } from "./pipeline.js";
 import { TaskPool } from "./pool.js";
-import type { ProgressSnapshot } from "./progress.js";
-import { ProgressCounter } from "./progress.js";
+import type { ProgressSnapshot, RequestCountsSnapshot, SeedResult } from "./progress.js";
+import { ProgressCounter, RequestCounts, tallied } from "./progress.js";
 import { ResultWriter } from "./result-writer.js";
 import { CoverageCollector, type CoverageSink } from "./coverage.js";
 import { claimSize, DueScheduler, LEASE_MILLIS, probeSlots } from "./scheduler.js";
@@ -45,13 +45,19 @@ export interface CrawlSummary {
   /** New names inserted into the frontier (seeds included). */
   discovered: number;
   admission: AdmissionStats;
-  /** Requests sent by the probes, the daily HTTPS probe's included (robots.txt excluded). */
+  /** Requests sent, robots.txt and the daily HTTPS probe's included (= `requestsByKind.total`). */
   requests: number;
+  /** Requests sent, by kind. */
+  requestsByKind: RequestCountsSnapshot["byKind"];
+  /** Time with at least one probe running (a long run's idle waits are not in it). */
+  busyMillis: number;
+  /** The seeds polled in this run and how each went. */
+  seeds: SeedResult[];
   /** Servers located (country, network) in this run. */
   located: number;
   /** Servers given their daily HTTPS probe (and IPv6 check) in this run. */
   httpsProbed: number;
-  /** Polls per second over the whole run. */
+  /** Polls per second over the busy time. */
   ratePerSec: number;
   /** Whether the run ended because it was asked to stop. */
   stopped: boolean;
@@ -195,22 +201,17 @@ class CrawlerImpl implements Crawler {
   readonly #log: Logger;
   #running = false;
   #listeners = new Set<(s: ProgressSnapshot) => void>();
-  #last: ProgressSnapshot = {
-    done: 0,
-    queued: 0,
-    inFlight: 0,
-    ratePerSec: 0,
-    ok: 0,
-    failuresByOutcome: {},
-    etaSecs: null,
-    discovered: 0,
-  };
+  /** Every request the crawl sends is counted here (reset when a run starts). */
+  readonly #requests = new RequestCounts();
+  readonly #fetcher: Fetcher;
+  #last: ProgressSnapshot = new ProgressCounter(0).snapshot(0, 0, 0);
 
   #geoDeps: Promise<GeoStepDeps | null> | null = null;
 
   constructor(private readonly opts: CrawlerOptions) {
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.logger.child("crawl");
+    this.#fetcher = tallied(opts.fetcher, this.#requests, "other");
   }
 
   /**
@@ -233,7 +234,7 @@ class CrawlerImpl implements Crawler {
       }
       const resolver = o.resolver ?? createResolver({ dnsServer: o.config.dnsServer });
       return {
-        fetcher: o.fetcher,
+        fetcher: tallied(o.fetcher, this.#requests, "https"),
         resolver,
         lookup: o.lookup ?? createGuardedLookup(o.config, resolver),
         geo,
@@ -295,7 +296,14 @@ class CrawlerImpl implements Crawler {
     const o = this.opts;
     const startedAt = this.#clock.now();
     const t0 = performance.now();
-    const counter = new ProgressCounter(t0);
+    this.#requests.reset();
+    const counter = new ProgressCounter(t0, this.#requests);
+    const seeds = new Set(
+      o.config.seeds.map((d) => {
+        const n = normalizeDomain(d);
+        return n.ok ? n.domain : d.trim().toLowerCase();
+      }),
+    );
     const coverage = o.coverage
       ? new CoverageCollector(o.coverage, this.#log, o.extraSuffixes ?? [], startedAt.getTime())
       : null;
@@ -337,7 +345,6 @@ class CrawlerImpl implements Crawler {
       this.#log.error("task failed", { error: err instanceof Error ? err.message : String(err) }),
     );
     const flushBatch = o.flushBatchSize ?? 500;
-    let requests = 0;
     const flushSoon = (): void => {
       if (!writer.flushing) writer.flush().catch(() => undefined); // logged by the writer
     };
@@ -372,6 +379,7 @@ class CrawlerImpl implements Crawler {
       lastHttpsProbe: Date | null | undefined,
     ): Promise<void> => {
       const started = performance.now();
+      counter.started(started);
       const deny = o.denyList ? o.denyList.match(server.domain) : undefined;
       let probe: ProbeResult;
       if (deny === "hard") {
@@ -390,7 +398,7 @@ class CrawlerImpl implements Crawler {
         };
       } else {
         probe = await probeServer(server, {
-          fetcher: o.fetcher,
+          fetcher: this.#fetcher,
           logger: this.#log,
           clock: this.#clock,
           deadlineMillis,
@@ -410,15 +418,18 @@ class CrawlerImpl implements Crawler {
           budget,
           geoDeps,
         );
-        requests += geo.requests;
       }
-      requests += probe.requests;
       if (hardStop.signal.aborted) return;
       recorded.add(server.domain);
       const poll = toCompletedPoll(server, probe, this.#clock.now(), (o.random ?? Math.random)(), deny);
       writer.add(poll, probe.peerNames, geo);
       coverage?.addList(server.domain, probe.peerNames);
-      counter.record(probe.observation.outcome, performance.now());
+      const { outcome, detail } = probe.observation;
+      counter.record(
+        outcome,
+        performance.now(),
+        seeds.has(server.domain) ? { domain: server.domain, detail } : undefined,
+      );
       if (writer.pending >= flushBatch) flushSoon();
     };
 
@@ -556,6 +567,7 @@ class CrawlerImpl implements Crawler {
     for (const l of this.#listeners) l(this.#last);
     const finishedAt = this.#clock.now();
     const elapsedMillis = performance.now() - t0;
+    const busyMillis = counter.busyMillis(performance.now());
     const summary: CrawlSummary = {
       startedAt,
       finishedAt,
@@ -568,10 +580,13 @@ class CrawlerImpl implements Crawler {
       failuresByOutcome: { ...counter.failuresByOutcome },
       discovered: writer.discovered,
       admission: { ...writer.admission },
-      requests,
+      requests: this.#requests.total,
+      requestsByKind: this.#requests.snapshot().byKind,
+      busyMillis,
+      seeds: [...counter.seeds],
       located: writer.located,
       httpsProbed: writer.httpsProbed,
-      ratePerSec: elapsedMillis > 0 ? Math.round((counter.done * 1000 * 10) / elapsedMillis) / 10 : 0,
+      ratePerSec: busyMillis > 0 ? Math.round((counter.done * 1000 * 10) / busyMillis) / 10 : 0,
       stopped: signal?.aborted ?? false,
       refusedSeeds,
     };
@@ -579,6 +594,7 @@ class CrawlerImpl implements Crawler {
       ...summary,
       admission: summary.admission,
       refusedSeeds: refusedSeeds.length,
+      seeds: summary.seeds.length,
     });
     return summary;
   }

@@ -68,7 +68,7 @@ function counting(fetcher: Fetcher, count: () => void): Fetcher {
  */
 export async function locateAndGrade(
   domain: string,
-  probe: Pick<ProbeResult, "observation" | "remoteAddress">,
+  probe: Pick<ProbeResult, "observation" | "remoteAddress" | "robotsUnavailable">,
   denyLevel: DenyLevel | null,
   lastProbedAt: Date | null | undefined,
   budgetMillis: number,
@@ -79,8 +79,12 @@ export async function locateAndGrade(
   const address = probe.remoteAddress ?? null;
   let requests = 0;
   // `undefined`: the probe times could not be read; probing blind could repeat it every hour.
+  // robots.txt that could not be read means nothing else is asked: no daily probe, except after a
+  // TLS or certificate failure, which is what the probe grades.
+  const tlsOnly = probe.observation.outcome === "tls_error" || probe.observation.outcome === "cert_invalid";
   const daily =
     lastProbedAt !== undefined &&
+    (!probe.robotsUnavailable || tlsOnly) &&
     httpsProbeAllowed(probe.observation.outcome, denyLevel) &&
     httpsProbeDue(lastProbedAt, now) &&
     budgetMillis >= (deps.minBudgetMillis ?? MIN_DAILY_BUDGET_MILLIS);

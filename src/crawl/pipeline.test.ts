@@ -238,47 +238,57 @@ describe("probeServer", () => {
     const r = await probeServer(due("r.example.com"), deps(f));
     expect(f.requests).toEqual([]);
     expect(r.observation).toMatchObject({ outcome: "robots_disallow", detail: "robots.txt disallows /" });
-    // robots.txt unavailable (5xx) for a server that disallowed us: still nothing else sent.
+    // robots.txt unavailable (5xx) for a server that disallowed us: still nothing else sent, and
+    // the record says what happened (the server failed), not that it said no.
     f.robots.set("r.example.com", {
       allowed: false,
       reason: "unavailable",
-      detail: "robots.txt answered 503",
+      detail: "robots.txt could not be read: HTTP 503",
+      outcome: "http_error",
+      status: 503,
+      retryAfterMillis: null,
     });
     const again = await probeServer(due("r.example.com", { outcome: "robots_disallow" }), deps(f));
     expect(f.requests).toEqual([]);
-    expect(again.observation.outcome).toBe("robots_disallow");
+    expect(again.observation).toMatchObject({ outcome: "http_error", httpStatus: 503 });
     // Allowed again: the full probe.
     f.robots.delete("r.example.com");
     const ok = await probeServer(due("r.example.com", { outcome: "robots_disallow" }), deps(f));
     expect(ok.observation.outcome).toBe("ok");
   });
 
-  it("reads a robots.txt that answers 5xx as disallowed for now", async () => {
-    const f = new FakeFetcher(
-      new Map([
-        [
-          "https://r.example.com/.well-known/nodeinfo",
-          { fail: "http_error", status: 503, detail: "robots.txt answered 503" } as FakeAnswer,
-        ],
-      ]),
-    );
+  it("records robots.txt that cannot be read as what happened to it, and asks nothing else", async () => {
+    const f = mastodon("r.example.com");
     f.robots.set("r.example.com", {
       allowed: false,
       reason: "unavailable",
-      detail: "robots.txt answered 503",
+      detail: "robots.txt could not be read: HTTP 503",
+      outcome: "http_error",
+      status: 503,
+      retryAfterMillis: null,
     });
     const r = await probeServer(due("r.example.com"), deps(f));
-    expect(r.observation.outcome).toBe("robots_disallow");
-    // Unreachable robots.txt because the host is dead: the real cause is kept.
-    const g = new FakeFetcher(
-      new Map([["https://d.example.com/.well-known/nodeinfo", { fail: "refused" } as FakeAnswer]]),
-    );
+    expect(r.observation).toMatchObject({
+      outcome: "http_error",
+      httpStatus: 503,
+      detail: "robots.txt could not be read: HTTP 503; nothing else was asked",
+    });
+    // The host is down (the connection was reset): the failure is kept, nothing else sent.
+    const g = mastodon("d.example.com");
     g.robots.set("d.example.com", {
       allowed: false,
       reason: "unavailable",
-      detail: "robots.txt unreachable",
+      detail: "robots.txt could not be read: connection closed before a response",
+      outcome: "refused",
+      status: null,
+      retryAfterMillis: null,
     });
-    expect((await probeServer(due("d.example.com"), deps(g))).observation.outcome).toBe("refused");
+    for (const last of ["ok", "robots_disallow"] as const) {
+      const d = await probeServer(due("d.example.com", { outcome: last }), deps(g));
+      expect(d.observation.outcome).toBe("refused");
+      expect(d.observation.detail).toMatch(/could not be read.*nothing else was asked/);
+    }
+    expect([...f.requests, ...g.requests]).toEqual([]);
   });
 
   it("follows host-meta to the web domain when the account domain serves no NodeInfo", async () => {

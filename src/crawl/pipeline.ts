@@ -42,6 +42,8 @@ export interface ProbeResult {
   activity?: { fetchedAt: Date; week: ActivityWeekRecord | null } | undefined;
   /** Requests sent (robots.txt excluded). */
   requests: number;
+  /** Set when robots.txt could not be read (so nothing else was asked of the server). */
+  robotsUnavailable?: boolean;
   /**
    * The address the NodeInfo document was read from (`HttpResponse.remoteAddress`): where the
    * server is, for the geo lookups. Absent or null when NodeInfo was not read.
@@ -79,31 +81,27 @@ async function run(server: DueServer, deps: ProbeDeps, http: ProbeHttp, at: Date
   const domain = server.domain;
 
   // robots.txt first (the fetcher caches it and checks it again before every path). A disallow
-  // ends the probe before any other request; so does, for a server that disallowed us last time,
-  // anything but an allow now: such a server gets robots.txt read again and nothing else.
+  // ends the probe before any other request: `robots_disallow`, the only outcome that means the
+  // server said no. robots.txt that cannot be read (the host is down, refuses, times out, answers
+  // 5xx or 429) also ends it, as RFC 9309 asks, but is recorded as what happened to that request.
   const verdict = await deps.fetcher.robotsAllowed(`https://${domain}/.well-known/nodeinfo`);
-  if (!verdict.allowed && (verdict.reason === "disallowed" || server.outcome === "robots_disallow")) {
+  if (!verdict.allowed) {
+    if (verdict.reason === "disallowed") {
+      const f = { outcome: "robots_disallow" as const, detail: verdict.detail, status: null };
+      return failure(server, at, { ...f, retryAfterMillis: null }, 0);
+    }
     const f = {
-      outcome: "robots_disallow" as const,
-      detail: verdict.detail,
-      status: null,
-      retryAfterMillis: null,
+      outcome: verdict.outcome,
+      detail: `${verdict.detail}; nothing else was asked`,
+      status: verdict.status,
+      retryAfterMillis: verdict.retryAfterMillis,
     };
-    return failure(server, at, f, 0);
+    return { ...failure(server, at, f, 0), robotsUnavailable: true };
   }
 
   // The first request is NodeInfo discovery. For a server that opted out 30 days ago it is the one
   // request that decides: an opt-out status again stops the probe right there (ProbeStop).
   let found = await fetchNodeInfo(http, domain);
-  if (!found.ok && !verdict.allowed && found.outcome === "http_error") {
-    // robots.txt answered 5xx, which RFC 9309 reads as "disallow everything for now".
-    return failure(
-      server,
-      at,
-      { ...found, outcome: "robots_disallow", detail: verdict.detail },
-      http.requests,
-    );
-  }
   let webDomain: string | null = null;
   if (!found.ok && found.outcome === "not_fediverse") {
     const alias = await findWebDomain(http, domain);

@@ -48,7 +48,8 @@ export class ProbeHttp {
     headers: Record<string, string> = {},
   ): Promise<StepResponse | StepFailure> {
     this.requests++;
-    const r = await this.fetcher.request({ url, headers, signal: this.signal });
+    const kind = step === "host-meta" ? "discovery" : step === "robots" ? "robots" : step;
+    const r = await this.fetcher.request({ url, headers, signal: this.signal, kind });
     if (!r.ok) {
       return {
         ok: false,

@@ -1,4 +1,52 @@
 import type { Outcome } from "../core/outcome.js";
+import { REQUEST_KINDS, type Fetcher, type RequestKind, type RequestTally } from "../net/index.js";
+
+/** Requests sent, in all and by kind (robots.txt, discovery, NodeInfo, instance API, ...). */
+export interface RequestCountsSnapshot {
+  total: number;
+  byKind: Record<RequestKind, number>;
+}
+
+/** Counts the requests a crawl sent (the network layer tells it of each one that went out). */
+export class RequestCounts implements RequestTally {
+  #total = 0;
+  #byKind = RequestCounts.#zero();
+
+  static #zero(): Record<RequestKind, number> {
+    return Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
+  }
+
+  sent(kind: RequestKind): void {
+    this.#total++;
+    this.#byKind[kind]++;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  reset(): void {
+    this.#total = 0;
+    this.#byKind = RequestCounts.#zero();
+  }
+
+  snapshot(): RequestCountsSnapshot {
+    return { total: this.#total, byKind: { ...this.#byKind } };
+  }
+}
+
+/**
+ * The fetcher as one part of the crawl uses it: every request and robots.txt check is told to
+ * `tally`, and requests that do not say what they are for count as `kind`.
+ */
+export function tallied(fetcher: Fetcher, tally: RequestTally, kind: RequestKind): Fetcher {
+  return {
+    request: (req) => fetcher.request({ ...req, kind: req.kind ?? kind, tally }),
+    robotsAllowed: (url) => fetcher.robotsAllowed(url, tally),
+    clearCaches: () => fetcher.clearCaches(),
+    close: () => fetcher.close(),
+  };
+}
 
 /** A progress snapshot, for the CLI's live line and for logs. */
 export interface ProgressSnapshot {
@@ -18,6 +66,22 @@ export interface ProgressSnapshot {
   etaSecs: number | null;
   /** New names admitted to the frontier since the run started. */
   discovered: number;
+  /** Requests sent since the run started (robots.txt and the daily HTTPS probe included). */
+  requests: RequestCountsSnapshot;
+  /** Time with at least one probe running since the run started (an idle wait is not in it). */
+  busySecs: number;
+  /** Polls per second over the busy time. */
+  busyRatePerSec: number;
+  /** The seeds polled in this run and how each went (the first thing to show when nothing answers). */
+  seeds: SeedResult[];
+}
+
+/** How a seed's poll went. */
+export interface SeedResult {
+  domain: string;
+  outcome: Outcome;
+  /** The recorded detail (why it failed), null for `ok`. */
+  detail: string | null;
 }
 
 /** The window the rate is measured over: 10 s. */
@@ -32,17 +96,37 @@ export class ProgressCounter {
   ok = 0;
   discovered = 0;
   readonly failuresByOutcome: Partial<Record<Outcome, number>> = {};
+  readonly seeds: SeedResult[] = [];
   /** Completion times within the window, oldest first. */
   #times: number[] = [];
   #head = 0;
   readonly #startMillis: number;
+  readonly #requests: RequestCounts;
+  #running = 0;
+  #busySince = 0;
+  #busyMillis = 0;
 
-  constructor(startMillis: number) {
+  constructor(startMillis: number, requests: RequestCounts = new RequestCounts()) {
     this.#startMillis = startMillis;
+    this.#requests = requests;
   }
 
-  /** Records one finished poll at `atMillis`. */
-  record(outcome: Outcome, atMillis: number): void {
+  /** Records the start of one poll at `atMillis` (for the busy time). */
+  started(atMillis: number): void {
+    if (this.#running++ === 0) this.#busySince = atMillis;
+  }
+
+  /** Milliseconds with at least one poll running, up to `nowMillis`. */
+  busyMillis(nowMillis: number): number {
+    return this.#busyMillis + (this.#running > 0 ? Math.max(0, nowMillis - this.#busySince) : 0);
+  }
+
+  /** Records one finished poll at `atMillis`; `seed` when the server was one of the seeds. */
+  record(outcome: Outcome, atMillis: number, seed?: { domain: string; detail: string | null }): void {
+    if (this.#running > 0 && --this.#running === 0)
+      this.#busyMillis += Math.max(0, atMillis - this.#busySince);
+    if (seed)
+      this.seeds.push({ domain: seed.domain, outcome, detail: outcome === "ok" ? null : seed.detail });
     this.done++;
     if (outcome === "ok") this.ok++;
     else this.failuresByOutcome[outcome] = (this.failuresByOutcome[outcome] ?? 0) + 1;
@@ -75,6 +159,17 @@ export class ProgressCounter {
       failuresByOutcome: { ...this.failuresByOutcome },
       etaSecs: remaining === 0 ? 0 : rate > 0 ? Math.ceil(remaining / rate) : null,
       discovered: this.discovered,
+      requests: this.#requests.snapshot(),
+      ...this.#busy(nowMillis),
+      seeds: [...this.seeds],
+    };
+  }
+
+  #busy(nowMillis: number): { busySecs: number; busyRatePerSec: number } {
+    const busy = this.busyMillis(nowMillis);
+    return {
+      busySecs: Math.round(busy / 100) / 10,
+      busyRatePerSec: busy > 0 ? Math.round((this.done * 10_000) / busy) / 10 : 0,
     };
   }
 }

@@ -2,7 +2,7 @@ import net from "node:net";
 import tls from "node:tls";
 import type { buildConnector } from "undici";
 import type { AddressGuard } from "./address-guard.js";
-import { NetError, classifyNetError } from "./errors.js";
+import { ConnectError, NetError, classifyNetError } from "./errors.js";
 import { resolveAllowed } from "./guarded-lookup.js";
 import { normaliseHost, type Resolver } from "./resolver.js";
 
@@ -41,12 +41,16 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     let socket: net.Socket | tls.TLSSocket | undefined;
-    const fail = (err: Error): void => {
+    const fail = (err: NetError): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket?.destroy();
-      callback(err, null);
+      // Marked as a connection failure: the request never went out.
+      callback(
+        err instanceof ConnectError ? err : new ConnectError(err.outcome, err.message, { cause: err }),
+        null,
+      );
     };
 
     const literal = net.isIP(hostname);

@@ -17,6 +17,9 @@ export class NetError extends OutcomeError {
   }
 }
 
+/** A {@link NetError} raised while opening a connection (DNS, address guard, TCP, TLS): nothing was sent. */
+export class ConnectError extends NetError {}
+
 /** Where in a request an error happened; decides what a bare reset or timeout means. */
 export type NetPhase = "connect" | "tls" | "response" | "body";
 

@@ -3,7 +3,7 @@ import type { Config } from "../config/config.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { destroyQuietly, readBody } from "./body.js";
-import { NetError, classifyNetError, type FailureOutcome, type NetPhase } from "./errors.js";
+import { ConnectError, NetError, classifyNetError, type FailureOutcome, type NetPhase } from "./errors.js";
 import { httpFailure } from "./failure.js";
 import type { HostGate, HostState } from "./host-gate.js";
 import { parseRetryAfter } from "./retry-after.js";
@@ -38,6 +38,8 @@ export interface Hop {
   /** Time spent on earlier hops of the same request, counted against the total timeout. */
   budget: { usedMillis: number };
   startedAt: number;
+  /** Called once when the hop's request went out on a connection (see `RequestTally`). */
+  sent?: (() => void) | undefined;
 }
 
 /** How one hop ended. */
@@ -103,8 +105,12 @@ export async function exchange(deps: ExchangeDeps, hop: Hop): Promise<HopResult>
         // request): retry once, on a fresh connection.
         const reused = connectsBefore > 0 && state.connects === connectsBefore;
         if (attempt === 0 && reused && classifyNetError(err, "response").outcome === "http_error") continue;
+        // The request went out if a connection carried it: not when connecting failed (DNS, the
+        // address guard, TCP, TLS), nor when it was aborted before any connection was made.
+        if (!(err instanceof ConnectError) && (reused || state.connects > connectsBefore)) hop.sent?.();
         throw err;
       }
+      hop.sent?.();
       status = res.statusCode;
       const headers = flattenHeaders(res.headers);
       const retryAfterMillis = rememberRetryAfter(deps, hop.host, status, headers["retry-after"]);

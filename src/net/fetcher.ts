@@ -13,7 +13,7 @@ import { normaliseHost, createResolver, type Resolver } from "./resolver.js";
 import { RobotsCache } from "./robots-cache.js";
 import { ROBOTS_MAX_BYTES } from "./robots.js";
 import { DEFAULT_TUNING, MAX_REDIRECTS, type FetcherTuning } from "./tuning.js";
-import type { Fetcher, HttpFailure, HttpRequest, HttpResult, RobotsVerdict } from "./types.js";
+import type { Fetcher, HttpFailure, HttpRequest, HttpResult, RequestTally, RobotsVerdict } from "./types.js";
 import { userAgent } from "./user-agent.js";
 
 /** Options for {@link createFetcher}. */
@@ -89,6 +89,7 @@ class GuardedFetcher implements FetcherWithStats {
         dnsServer: opts.config.dnsServer,
         timeoutMillis: t.dnsTimeoutMillis,
         tries: t.dnsTries,
+        retryBudgetMillis: t.dnsRetryBudgetMillis,
       });
     this.#gate = new HostGate({
       concurrency: opts.config.concurrency,
@@ -101,13 +102,15 @@ class GuardedFetcher implements FetcherWithStats {
       ttlMillis: t.robotsTtlMillis,
       serverErrorTtlMillis: t.robotsServerErrorTtlMillis,
       networkFailureTtlMillis: t.robotsNetworkFailureTtlMillis,
-      fetchRobots: (robotsUrl) =>
+      fetchRobots: (robotsUrl, tally) =>
         this.#request(
           {
             url: robotsUrl,
             checkRobots: false,
             maxBodyBytes: ROBOTS_MAX_BYTES,
             headers: { accept: "text/plain, */*;q=0.5" },
+            kind: "robots",
+            tally,
           },
           performance.now(),
           { truncate: true },
@@ -166,22 +169,15 @@ class GuardedFetcher implements FetcherWithStats {
     }
   }
 
-  async robotsAllowed(url: string): Promise<RobotsVerdict> {
+  async robotsAllowed(url: string, tally?: RequestTally): Promise<RobotsVerdict> {
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
-      return { allowed: false, reason: "unavailable", outcome: "invalid_domain", detail: "not a URL" };
+      return unusable("not a URL");
     }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      return {
-        allowed: false,
-        reason: "unavailable",
-        outcome: "invalid_domain",
-        detail: "not an http(s) URL",
-      };
-    }
-    const check = await this.#robots.check(parsed);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return unusable("not an http(s) URL");
+    const check = await this.#robots.check(parsed, tally);
     if (check.allowed) {
       return {
         allowed: true,
@@ -189,7 +185,14 @@ class GuardedFetcher implements FetcherWithStats {
       };
     }
     if (check.reason === "disallowed") return { allowed: false, reason: "disallowed", detail: check.detail };
-    return { allowed: false, reason: "unavailable", outcome: check.outcome, detail: check.detail };
+    return {
+      allowed: false,
+      reason: "unavailable",
+      detail: check.detail,
+      outcome: check.outcome,
+      status: check.status,
+      retryAfterMillis: check.retryAfterMillis,
+    };
   }
 
   clearCaches(): void {
@@ -236,6 +239,7 @@ class GuardedFetcher implements FetcherWithStats {
       signal: req.signal,
       budget: { usedMillis: 0 },
       startedAt,
+      sent: req.tally ? tallyOf(req.tally, req.kind ?? "other") : undefined,
     };
     const fail = (outcome: FailureOutcome, detail: string) =>
       httpFailure(url.href, outcome, detail, startedAt);
@@ -247,7 +251,7 @@ class GuardedFetcher implements FetcherWithStats {
       if (remembered) return remembered;
       let crawlDelayMillis = 0;
       if (checkRobots && url.pathname !== "/robots.txt") {
-        const verdict = await this.#robots.check(url);
+        const verdict = await this.#robots.check(url, req.tally);
         if (!verdict.allowed) {
           if (verdict.reason === "disallowed") return fail("robots_disallow", verdict.detail);
           return httpFailure(url.href, verdict.outcome, verdict.detail, startedAt, verdict);
@@ -313,6 +317,15 @@ class GuardedFetcher implements FetcherWithStats {
     }
     return out;
   }
+}
+
+function tallyOf(tally: RequestTally, kind: NonNullable<HttpRequest["kind"]>): () => void {
+  return () => tally.sent(kind);
+}
+
+function unusable(detail: string): RobotsVerdict {
+  const reason = "unavailable";
+  return { allowed: false, reason, detail, outcome: "invalid_domain", status: null, retryAfterMillis: null };
 }
 
 /** Why a URL may not be fetched at all, or null. */

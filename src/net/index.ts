@@ -25,4 +25,14 @@ export {
 } from "./errors.js";
 export { parseRobotsTxt, MAX_CRAWL_DELAY_SECS, ROBOTS_MAX_BYTES, type RobotsRules } from "./robots.js";
 export { DEFAULT_TUNING, MAX_REDIRECTS, type FetcherTuning } from "./tuning.js";
-export type { Fetcher, HttpRequest, HttpResponse, HttpFailure, HttpResult, RobotsVerdict } from "./types.js";
+export { REQUEST_KINDS } from "./types.js";
+export type {
+  Fetcher,
+  HttpRequest,
+  HttpResponse,
+  HttpFailure,
+  HttpResult,
+  RequestKind,
+  RequestTally,
+  RobotsVerdict,
+} from "./types.js";

@@ -60,13 +60,16 @@ describe("createResolver against the simulated DNS server", () => {
     expect(await make().resolve(`${"a".repeat(254)}`)).toMatchObject({ ok: false, outcome: "dns_not_found" });
   });
 
-  it("maps SERVFAIL and timeouts to dns_error", async () => {
+  it("maps SERVFAIL to dns_error at once, and a timeout that lasts the retry budget", async () => {
+    asked.length = 0;
     expect(await make().resolve("broken.test")).toMatchObject({ ok: false, outcome: "dns_error" });
+    expect(asked).toHaveLength(2); // SERVFAIL is the name's own DNS failing: not asked again
     const t0 = performance.now();
-    const r = await make().resolve("silent.test");
+    const r = await make({ retryBudgetMillis: 600, retryDelayMillis: 100 }).resolve("silent.test");
     expect(r).toMatchObject({ ok: false, outcome: "dns_error" });
-    if (!r.ok) expect(r.detail).toMatch(/ETIMEOUT/);
-    expect(performance.now() - t0).toBeLessThan(2_000);
+    if (!r.ok) expect(r.detail).toMatch(/ETIMEOUT.*tries over/);
+    expect(asked.filter((q) => q === "silent.test/A").length).toBeGreaterThan(1);
+    expect(performance.now() - t0).toBeLessThan(3_000);
   });
 
   it("does not wait for a dropped AAAA once A has answered", async () => {
@@ -112,6 +115,32 @@ describe("createResolver against the simulated DNS server", () => {
     expect(r.size).toBeGreaterThan(0);
   });
 
+  it("rejects a malformed --dns-server at creation", () => {
+    expect(() => createResolver({ dnsServer: "not a server:xx" })).toThrow(/--dns-server/);
+  });
+});
+
+describe("createResolver against a DNS server that cannot keep up with a burst", () => {
+  for (const mode of ["drop", "delay"] as const) {
+    it(`resolves every name of a 200-name burst (${mode} over 40 questions per 100 ms)`, async () => {
+      const dns = await startDnsServer({
+        resolve: () => ({ kind: "records", addresses: ["127.0.0.9"] }),
+        burst: { limit: 40, windowMillis: 100, mode, delayMillis: 400 },
+      });
+      try {
+        const r = createResolver({ dnsServer: dns.address, timeoutMillis: 200, tries: 1 });
+        const names = Array.from({ length: 200 }, (_, i) => `burst-${i}.test`);
+        const results = await Promise.all(names.map((n) => r.resolve(n)));
+        expect(dns.overBurst).toBeGreaterThan(0); // the burst did overwhelm it
+        expect(results.filter((x) => !x.ok)).toEqual([]);
+      } finally {
+        await dns.close();
+      }
+    });
+  }
+});
+
+describe("createResolver configuration", () => {
   it("rejects a malformed --dns-server at creation", () => {
     expect(() => createResolver({ dnsServer: "not a server:xx" })).toThrow(/--dns-server/);
   });

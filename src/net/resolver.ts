@@ -37,9 +37,20 @@ export interface ResolverOptions {
   maxEntries?: number;
   /**
    * Names resolved at once (each is an A and an AAAA query); more wait their turn. Bounds the burst
-   * a DNS server sees when hundreds of polls start together. Default 64.
+   * a DNS server sees when hundreds of polls start together. Default 64. When lookups time out the
+   * bound halves (down to {@link minConcurrent}), and grows back by one per bound's worth of answers.
    */
   maxConcurrent?: number;
+  /** The lowest the bound goes when the DNS server is not keeping up. Default 8. */
+  minConcurrent?: number;
+  /**
+   * A lookup that timed out (the DNS server did not answer: slow or dropping questions under a
+   * burst) is asked again after a backoff (`retryDelayMillis`, doubled each time, ±50% jitter) as
+   * long as a new try starts within this budget from the first. Default 20 s. 0: no retry.
+   */
+  retryBudgetMillis?: number;
+  /** First backoff before a retry. Default 500 ms. */
+  retryDelayMillis?: number;
   /** How long to wait for AAAA once A has answered (RFC 8305's resolution delay). Default 50 ms. */
   aaaaGraceMillis?: number;
   clock?: Clock;
@@ -53,6 +64,14 @@ interface CacheEntry {
 type FamilyResult = { ok: true; records: RecordWithTtl[] } | { ok: false; code: string };
 
 const NOT_FOUND_CODES = new Set(["ENOTFOUND", "NXDOMAIN", "EBADNAME"]);
+/** c-ares' code when the DNS server did not answer in time: the only failure worth asking again. */
+const TIMEOUT_CODE = "ETIMEOUT";
+
+/** One try: its result, and whether it failed only because the DNS server did not answer in time. */
+interface Attempt {
+  result: ResolveResult;
+  timedOut: boolean;
+}
 
 /**
  * Creates the resolver. Throws at creation (a configuration error) when `dnsServer` is not a
@@ -67,7 +86,15 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
   const maxEntries = opts.maxEntries ?? 20_000;
   const graceMillis = opts.aaaaGraceMillis ?? 50;
   const clock = opts.clock ?? systemClock;
-  const maxConcurrent = opts.maxConcurrent ?? 64;
+  const maxConcurrent = Math.max(1, opts.maxConcurrent ?? 64);
+  const minConcurrent = Math.min(maxConcurrent, Math.max(1, opts.minConcurrent ?? 8));
+  const retryBudget = opts.retryBudgetMillis ?? 20_000;
+  const retryDelay = opts.retryDelayMillis ?? 500;
+  // The bound on names in flight now: halved on timeouts (at most once per DNS timeout, since a
+  // burst's lookups time out together), grown back by one per `limit` answers.
+  let limit = maxConcurrent;
+  let answeredSinceGrowth = 0;
+  let lastShrinkAt = -Infinity;
   let running = 0;
   const waiting = new WaitQueue();
   const resolver = new dns.Resolver({ timeout, tries });
@@ -91,7 +118,44 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
     );
   }
 
-  async function lookup(name: string): Promise<ResolveResult> {
+  async function lookupOnce(name: string): Promise<Attempt> {
+    const attempt = await lookup(name);
+    if (attempt.timedOut) {
+      const now = performance.now();
+      if (now - lastShrinkAt >= timeout) {
+        lastShrinkAt = now;
+        limit = Math.max(minConcurrent, Math.floor(limit / 2));
+        answeredSinceGrowth = 0;
+      }
+    } else if (limit < maxConcurrent && ++answeredSinceGrowth >= limit) {
+      limit++;
+      answeredSinceGrowth = 0;
+    }
+    return attempt;
+  }
+
+  /**
+   * Resolves `name`, asking again after a backoff while the DNS server does not answer in time
+   * (within the retry budget): a resolver slow under a burst is not the server's DNS failing.
+   */
+  async function resolveWithRetry(name: string): Promise<ResolveResult> {
+    const t0 = performance.now();
+    let delay = retryDelay;
+    for (let tries = 1; ; tries++) {
+      const { result, timedOut } = await limited(() => lookupOnce(name));
+      if (!timedOut) return result;
+      const wait = delay * (0.5 + Math.random());
+      if (performance.now() - t0 + wait > retryBudget) {
+        if (result.ok || tries === 1) return result;
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        return { ...result, detail: `${result.detail}, ${tries} tries over ${secs} s` };
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      delay *= 2;
+    }
+  }
+
+  async function lookup(name: string): Promise<Attempt> {
     const v4p = family(4, name);
     const v6p = family(6, name);
     const v4 = await v4p;
@@ -110,7 +174,8 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
     } else if (!v4.ok && NOT_FOUND_CODES.has(v4.code)) {
       // NXDOMAIN is about the name, not the type: AAAA cannot exist either.
       v6p.catch(() => {});
-      return { ok: false, outcome: "dns_not_found", detail: `${name}: no such domain (${v4.code})` };
+      const detail = `${name}: no such domain (${v4.code})`;
+      return { result: { ok: false, outcome: "dns_not_found", detail }, timedOut: false };
     } else {
       v6 = await v6p;
     }
@@ -119,31 +184,27 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
       const ttlMillis = Math.min(...records.map((r) => r.ttl)) * 1000;
       const addresses = records.map((r) => r.address);
       remember(name, addresses, Math.min(maxMillis, Math.max(minMillis, ttlMillis)));
-      return { ok: true, addresses };
+      return { result: { ok: true, addresses }, timedOut: false };
     }
     const codes = [v4.ok ? "ENODATA" : v4.code, v6 === null ? "ETIMEOUT" : v6.ok ? "ENODATA" : v6.code];
     if (codes.some((c) => NOT_FOUND_CODES.has(c)) || codes.every((c) => c === "ENODATA")) {
-      return {
-        ok: false,
-        outcome: "dns_not_found",
-        detail: `${name}: no A/AAAA records (${codes.join(", ")})`,
-      };
+      const detail = `${name}: no A/AAAA records (${codes.join(", ")})`;
+      return { result: { ok: false, outcome: "dns_not_found", detail }, timedOut: false };
     }
-    return {
-      ok: false,
-      outcome: "dns_error",
-      detail: `${name}: DNS failure (A ${codes[0]}, AAAA ${codes[1]})`,
-    };
+    const detail = `${name}: DNS failure (A ${codes[0]}, AAAA ${codes[1]})`;
+    return { result: { ok: false, outcome: "dns_error", detail }, timedOut: codes.includes(TIMEOUT_CODE) };
   }
 
-  async function limited(name: string): Promise<ResolveResult> {
-    // A finishing lookup hands its slot straight to the next waiter, so `running` never overshoots.
-    if (running >= maxConcurrent) await waiting.wait();
+  async function limited<T>(fn: () => Promise<T>): Promise<T> {
+    // A finishing lookup hands its slot straight to the next waiter (unless the bound shrank
+    // below what runs), so `running` never overshoots the bound.
+    if (running >= limit) await waiting.wait();
     else running++;
     try {
-      return await lookup(name);
+      return await fn();
     } finally {
-      if (!waiting.wakeOne()) running--;
+      if (running > limit || !waiting.wakeOne()) running--;
+      while (running < limit && waiting.wakeOne()) running++;
     }
   }
 
@@ -184,7 +245,7 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
       }
       const pending = inflight.get(name);
       if (pending) return pending;
-      const p = limited(name)
+      const p = resolveWithRetry(name)
         .catch((err: unknown): ResolveResult => ({
           ok: false,
           outcome: "dns_error",

@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { FailureOutcome } from "./errors.js";
 import { ROBOTS_ALLOW_ALL, createRobotsParserCache, type RobotsRules } from "./robots.js";
-import type { HttpResult } from "./types.js";
+import type { HttpResult, RequestTally } from "./types.js";
 
 /** The robots.txt decision for one URL, with what the fetcher needs to act on it. */
 export type RobotsCheck =
@@ -54,7 +54,7 @@ export function robotsStateFor(result: HttpResult, parse: (text: string) => Robo
       outcome: result.outcome,
       status: result.status,
       retryAfterMillis: result.retryAfterMillis,
-      detail: `robots.txt unreachable: ${result.detail}`,
+      detail: `robots.txt could not be read: ${result.detail}`,
       cacheAs: NOT_CACHED.has(result.outcome) ? "none" : "network",
     };
   }
@@ -66,7 +66,7 @@ export function robotsStateFor(result: HttpResult, parse: (text: string) => Robo
       outcome: "rate_limited",
       status,
       retryAfterMillis: result.retryAfterMillis ?? null,
-      detail: "robots.txt answered 429",
+      detail: "robots.txt could not be read: HTTP 429",
       cacheAs: "none",
     };
   }
@@ -76,7 +76,7 @@ export function robotsStateFor(result: HttpResult, parse: (text: string) => Robo
       outcome: "http_error",
       status,
       retryAfterMillis: result.retryAfterMillis ?? null,
-      detail: `robots.txt answered ${status}: treating the site as disallowed for now`,
+      detail: `robots.txt could not be read: HTTP ${status}`,
       cacheAs: "server",
     };
   }
@@ -87,7 +87,7 @@ export function robotsStateFor(result: HttpResult, parse: (text: string) => Robo
 /** Options for {@link RobotsCache}. */
 export interface RobotsCacheOptions {
   /** Fetches `<origin>/robots.txt` (following redirects, truncating at 500 KiB, no robots check). */
-  fetchRobots: (robotsUrl: string) => Promise<HttpResult>;
+  fetchRobots: (robotsUrl: string, tally: RequestTally | undefined) => Promise<HttpResult>;
   clock: Clock;
   /** How long rules (and 4xx allow-alls) are kept. Default 24 h. */
   ttlMillis?: number;
@@ -124,9 +124,12 @@ export class RobotsCache {
     return this.#entries.size;
   }
 
-  /** The decision for `url`, fetching its origin's robots.txt when not cached. Never throws. */
-  async check(url: URL): Promise<RobotsCheck> {
-    const state = await this.#stateFor(url.origin);
+  /**
+   * The decision for `url`, fetching its origin's robots.txt when not cached (that fetch is told to
+   * `tally`; checks that share a fetch already under way tell nothing). Never throws.
+   */
+  async check(url: URL, tally?: RequestTally): Promise<RobotsCheck> {
+    const state = await this.#stateFor(url.origin, tally);
     if (state.kind === "unavailable") {
       return {
         allowed: false,
@@ -152,30 +155,30 @@ export class RobotsCache {
     this.#entries.clear();
   }
 
-  async #stateFor(origin: string): Promise<RobotsState> {
+  async #stateFor(origin: string, tally: RequestTally | undefined): Promise<RobotsState> {
     const now = this.#opts.clock.now().getTime();
     const hit = this.#entries.get(origin);
     if (hit && hit.expiresAt > now) return hit.state;
     if (hit) this.#entries.delete(origin);
     let pending = this.#inflight.get(origin);
     if (!pending) {
-      pending = this.#fetch(origin).finally(() => this.#inflight.delete(origin));
+      pending = this.#fetch(origin, tally).finally(() => this.#inflight.delete(origin));
       this.#inflight.set(origin, pending);
     }
     return pending;
   }
 
-  async #fetch(origin: string): Promise<RobotsState> {
+  async #fetch(origin: string, tally: RequestTally | undefined): Promise<RobotsState> {
     let state: RobotsState;
     try {
-      state = robotsStateFor(await this.#opts.fetchRobots(`${origin}/robots.txt`), this.#parse);
+      state = robotsStateFor(await this.#opts.fetchRobots(`${origin}/robots.txt`, tally), this.#parse);
     } catch (err) {
       state = {
         kind: "unavailable",
         outcome: "http_error",
         status: null,
         retryAfterMillis: null,
-        detail: `robots.txt fetch failed: ${String(err)}`,
+        detail: `robots.txt could not be read: ${String(err)}`,
         cacheAs: "network",
       };
     }

@@ -32,6 +32,12 @@ export interface FetcherTuning {
   dnsTimeoutMillis: number;
   /** c-ares tries. Default 2. */
   dnsTries: number;
+  /**
+   * A lookup that timed out is asked again (backoff from 500 ms, doubled) while a new try starts
+   * within this long of the first (the resolver's `retryBudgetMillis`). Default 20 s: with 2 s × 2
+   * tries, about three tries, all within the 30 s total request timeout.
+   */
+  dnsRetryBudgetMillis: number;
   /** TLS handshake limit after TCP connect. Default: config.firstByteTimeoutMillis. */
   tlsHandshakeTimeoutMillis: number | null;
 }
@@ -48,6 +54,7 @@ export const DEFAULT_TUNING: FetcherTuning = {
   defaultRateLimitMillis: 60_000,
   dnsTimeoutMillis: 2_000,
   dnsTries: 2,
+  dnsRetryBudgetMillis: 20_000,
   tlsHandshakeTimeoutMillis: null,
 };
 

@@ -1,5 +1,31 @@
 import type { Outcome } from "../core/outcome.js";
 
+/**
+ * What a request is for, so requests can be counted by kind: robots.txt, NodeInfo discovery (and
+ * host-meta / WebFinger to a web domain), the NodeInfo document, the instance API, the peers list,
+ * the activity endpoint, the daily HTTPS probe, anything else.
+ */
+export const REQUEST_KINDS = [
+  "robots",
+  "discovery",
+  "nodeinfo",
+  "instance",
+  "peers",
+  "activity",
+  "https",
+  "other",
+] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/**
+ * Told of every request the network layer sends on a connection (each redirect hop and each
+ * robots.txt fetch included; a request that fails before a connection, or answered from the
+ * layer's memories, is not sent and not told).
+ */
+export interface RequestTally {
+  sent(kind: RequestKind): void;
+}
+
 /** One HTTP request through the network layer. Only GET and HEAD: fedimon never writes to a server it monitors. */
 export interface HttpRequest {
   url: string;
@@ -13,6 +39,10 @@ export interface HttpRequest {
   /** Follow up to 3 redirects (default true), re-checking every hop's address. */
   followRedirects?: boolean;
   signal?: AbortSignal;
+  /** What the request is for (default `other`). */
+  kind?: RequestKind;
+  /** Told of each request sent for this one (its hops, and the robots.txt fetch it caused). */
+  tally?: RequestTally;
 }
 
 /** A response that arrived, whatever its status: the pipeline decides what a status means. */
@@ -61,14 +91,22 @@ export type HttpResult = HttpResponse | HttpFailure;
  */
 export interface Fetcher {
   request(req: HttpRequest): Promise<HttpResult>;
-  /** robots.txt verdict for a URL for the `fedimon` agent (fetched and cached 24 h as needed). */
-  robotsAllowed(url: string): Promise<RobotsVerdict>;
+  /**
+   * robots.txt verdict for a URL for the `fedimon` agent (fetched and cached 24 h as needed; a
+   * fetch this causes is told to `tally`).
+   */
+  robotsAllowed(url: string, tally?: RequestTally): Promise<RobotsVerdict>;
   /** Drops cached robots.txt and host memory (tests, long-running processes between passes). */
   clearCaches(): void;
   close(): Promise<void>;
 }
 
-/** A robots.txt decision, with the reason when it is not a plain allow. */
+/**
+ * A robots.txt decision, with the reason when it is not a plain allow: `disallowed` (the file says
+ * no to fedimon) or `unavailable` (it could not be read: the fetch failed, or the server answered
+ * 5xx or 429; RFC 9309 says to ask nothing else for now). `outcome` and `status` then say what
+ * happened to the robots.txt request (`refused`, `timeout`, `http_error` with its status...).
+ */
 export type RobotsVerdict =
   | { allowed: true; crawlDelaySecs: number | null }
   | { allowed: false; reason: "disallowed"; detail: string }
@@ -77,5 +115,7 @@ export type RobotsVerdict =
       reason: "unavailable";
       detail: string;
       /** Why robots.txt could not be read, as the outcome a request blocked by it reports. */
-      outcome?: Exclude<Outcome, "ok">;
+      outcome: Exclude<Outcome, "ok">;
+      status: number | null;
+      retryAfterMillis: number | null;
     };

@@ -72,6 +72,38 @@ export async function sourcedTotals(ctx: ApiContext, at: Date): Promise<SourcedT
   };
 }
 
+/** The parts of `neverAnswered` (they add up to it). */
+export interface NeverAnsweredBuckets {
+  /** `.onion` / `.i2p` names: recorded, never contacted. */
+  notContacted: number;
+  /** Discovered, not polled yet. */
+  notPolledYet: number;
+  /** Polled, and never answered (every poll failed before NodeInfo): the rest. */
+  failed: number;
+}
+
+/**
+ * Splits the servers that never answered at `asOf` into what the crawler did with them: names it
+ * never contacts (onion, i2p), names not polled yet, and the rest, polled and never answered.
+ * Hard-denied servers are in no total, so in no bucket either.
+ */
+export async function neverAnsweredBuckets(
+  ctx: ApiContext,
+  asOf: Date,
+  never: number,
+): Promise<NeverAnsweredBuckets> {
+  const rows = await ctx.db.query<{ not_contacted: number | string; not_polled: number | string }>(
+    `SELECT count(*) FILTER (WHERE network <> 'clearnet') AS not_contacted,
+            count(*) FILTER (WHERE network = 'clearnet' AND outcome IS NULL) AS not_polled
+       FROM servers
+      WHERE deny_level IS DISTINCT FROM 'hard' AND last_seen_up_at IS NULL AND first_seen_at <= $1`,
+    [asOf.toISOString()],
+  );
+  const notContacted = Math.min(never, Number(rows[0]?.not_contacted ?? 0));
+  const notPolledYet = Math.min(never - notContacted, Number(rows[0]?.not_polled ?? 0));
+  return { notContacted, notPolledYet, failed: never - notContacted - notPolledYet };
+}
+
 /** The latest poll time, read at most every 10 s (a scan of the servers table). */
 export async function cachedLastCrawlAt(ctx: ApiContext, now: Date): Promise<Date | null> {
   const entry = await ctx.cache.get("lastCrawlAt", ctx.options.cache ? 10 : 0, now.getTime(), async () =>
@@ -106,6 +138,7 @@ export const summaryRoute = defineRoute({
       simulatedHistory(ctx, now),
     ]);
     const o = resolveStatsOptions(ctx.options.stats);
+    const buckets = await neverAnsweredBuckets(ctx, t.asOf, t.totals.never);
     return {
       asOf: iso(t.asOf),
       source: t.source,
@@ -117,6 +150,7 @@ export const summaryRoute = defineRoute({
         flagged: t.totals.flagged,
         dead: t.totals.dead,
         neverAnswered: t.totals.never,
+        neverAnsweredBuckets: buckets,
         bySoftware: [...t.bySoftware]
           .filter((s) => s.servers > 0)
           .sort(bySoftwareOrder)

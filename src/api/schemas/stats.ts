@@ -34,7 +34,14 @@ export const Summary = named(
       carriedForward: Count,
       flagged: Count.describe("active servers left out because a misreport rule stands"),
       dead: Count.describe("silent for longer than the carry window"),
-      neverAnswered: Count,
+      neverAnswered: Count.describe("servers that never answered: the sum of neverAnsweredBuckets"),
+      neverAnsweredBuckets: z
+        .object({
+          notContacted: Count.describe(".onion and .i2p names: recorded, never contacted"),
+          notPolledYet: Count.describe("discovered, not polled yet"),
+          failed: Count.describe("polled, never answered (every poll failed before NodeInfo)"),
+        })
+        .describe("what became of the servers that never answered; the parts add up to neverAnswered"),
       bySoftware: z.array(
         z.object({ software: z.string(), servers: Count, users: Count, usersActiveMonth: Count }),
       ),

@@ -1,8 +1,8 @@
 import { Command, Option } from "commander";
-import type { CrawlSummary } from "../../crawl/index.js";
+import type { Crawler, CrawlSummary } from "../../crawl/index.js";
 import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
 import { composeApp, composeCrawler, shutdownSignal } from "../compose.js";
-import { formatFailures, ProgressView } from "../progress.js";
+import { formatFailures, nothingReachedLines, ProgressView } from "../progress.js";
 
 interface CrawlFlags extends CommonFlags {
   once?: boolean;
@@ -10,17 +10,50 @@ interface CrawlFlags extends CommonFlags {
   json?: boolean;
 }
 
-/** The plain summary printed when a crawl ends (on a terminal and elsewhere). */
+/** `robots 12, nodeinfo 30, ...`: the kinds that were sent, in the crawl's order. */
+export function formatRequestKinds(byKind: Record<string, number>): string {
+  return Object.entries(byKind)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+}
+
+/**
+ * The plain summary printed when a crawl ends (on a terminal and elsewhere), its buckets named so
+ * they add up: polled = ok + failed this pass; discovered names include the onion and i2p ones,
+ * never contacted. The rate is over the busy time (with a probe running), not over idle waits.
+ */
 export function formatCrawlSummary(s: CrawlSummary): string {
   const failed = Object.values(s.failuresByOutcome).reduce((a, b) => a + b, 0);
   const fails = formatFailures(s.failuresByOutcome, 8);
+  const kinds = formatRequestKinds(s.requestsByKind);
+  const hidden = s.admission.unreachableNetwork;
   return (
     `crawl ${s.stopped ? "stopped" : "finished"}: polled ${s.polled} servers in ${(s.elapsedMillis / 1000).toFixed(1)} s ` +
-    `(${s.ratePerSec.toFixed(1)}/s), ok ${s.ok}, failed ${failed}${fails ? ` (${fails})` : ""}, ` +
-    `discovered ${s.discovered}, requests ${s.requests}` +
-    (s.notAttempted > 0 ? `, not attempted ${s.notAttempted} (cut short by the stop)` : "") +
-    (s.unwritten > 0 ? `, ${s.unwritten} finished polls not written (database unreachable)` : "")
+    `(${s.ratePerSec.toFixed(1)}/s over ${(s.busyMillis / 1000).toFixed(1)} s busy): ok ${s.ok}, ` +
+    `failed this pass ${failed}${fails ? ` (${fails})` : ""}; discovered ${s.discovered}` +
+    `${hidden > 0 ? ` (${hidden} onion or i2p, not contacted)` : ""}; ` +
+    `requests ${s.requests}${kinds ? ` (${kinds})` : ""}` +
+    (s.notAttempted > 0 ? `; not attempted ${s.notAttempted} (cut short by the stop)` : "") +
+    (s.unwritten > 0 ? `; ${s.unwritten} finished polls not written (database unreachable)` : "")
   );
+}
+
+/**
+ * Shows a crawl's progress in `view`, and says on stderr (terminal or not) when a pass ended with
+ * no server reached, once until something answers again. Returns the unsubscribe.
+ */
+export function showProgress(crawler: Crawler, view: ProgressView): () => void {
+  let said = false;
+  return crawler.on("progress", (p) => {
+    view.update(p);
+    if (p.ok > 0) said = false;
+    if (said || p.queued > 0 || p.inFlight > 0) return;
+    const lines = nothingReachedLines(p);
+    if (!lines) return;
+    said = true;
+    for (const line of lines) view.note(line);
+  });
 }
 
 /** `fedimon crawl [--once]`: discover and poll servers. */
@@ -29,7 +62,10 @@ export function crawlCommand(): Command {
     .description(
       "Discover servers through peers lists and poll each one politely (forever, or one pass with --once)",
     )
-    .option("--once", "make one pass over everything due (including what the pass discovers), then exit 0")
+    .option(
+      "--once",
+      "make one pass over everything due (including what the pass discovers), then exit (1 if no server was reached)",
+    )
     .addOption(new Option("--worker-id <id>", "lease owner name; distinct per process sharing a database"))
     .option("--json", "print the final summary as JSON on stdout (with CPU time and peak memory)");
   addCommonOptions(cmd).action(async (flags: CrawlFlags) => {
@@ -39,10 +75,15 @@ export function crawlCommand(): Command {
     try {
       const crawler = await composeCrawler(app, flags.workerId);
       const view = new ProgressView();
-      const off = crawler.on("progress", (p) => view.update(p));
+      const off = flags.once ? crawler.on("progress", (p) => view.update(p)) : showProgress(crawler, view);
       const summary = flags.once ? await crawler.runOnce(signal) : await crawler.runForever(signal);
       off();
       view.finish(formatCrawlSummary(summary));
+      const unreached = flags.once ? nothingReachedLines({ ...summary, done: summary.polled }) : null;
+      if (unreached) {
+        for (const line of unreached) view.note(line);
+        process.exitCode = 1;
+      }
       if (summary.refusedSeeds.length > 0)
         console.error(
           `refused seeds: ${summary.refusedSeeds.map((r) => `${r.seed} (${r.reason})`).join(", ")}`,

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { runReleasesCommand } from "../../releases/index.js";
 import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
 import { shutdownSignal } from "../compose.js";
-import { createLogger } from "../../core/log.js";
+import { cliLogger } from "../terminal.js";
 
 interface ReleasesFlags extends CommonFlags {
   once?: boolean;
@@ -31,7 +31,7 @@ export function releasesCommand(): Command {
     .option("--eol-table <file>", "JSON table of branch end-of-life dates, merged over the built-in one");
   addCommonOptions(cmd).action(async (flags: ReleasesFlags) => {
     const config = configFromFlags(flags);
-    const logger = createLogger(config.logLevel);
+    const logger = cliLogger(config);
     const summary = await runReleasesCommand({
       config,
       logger,

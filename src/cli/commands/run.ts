@@ -1,6 +1,6 @@
 import { constants, setPriority } from "node:os";
 import { Command } from "commander";
-import { startApiThread } from "../../api/index.js";
+import { startApiThread, type ApiThread } from "../../api/index.js";
 import { createGuardedLookup, createResolver, userAgent } from "../../net/index.js";
 import { ReleasePoller, DEFAULT_REPOSITORIES } from "../../releases/index.js";
 import { StreamService, streamOptions } from "../../stream/index.js";
@@ -8,7 +8,7 @@ import { addApiOptions, type ApiFlags, apiOptionsFromFlags, botFromFlags } from 
 import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
 import { composeApp, composeCrawler, shutdownSignal } from "../compose.js";
 import { ProgressView } from "../progress.js";
-import { formatCrawlSummary } from "./crawl.js";
+import { formatCrawlSummary, showProgress } from "./crawl.js";
 import { addStreamOptions, streamOptionsFromFlags } from "./stream.js";
 import { startStatsJobs } from "../stats-jobs.js";
 import { refreshAdoptionDuringFirstPass } from "../first-pass-adoption.js";
@@ -47,10 +47,11 @@ export function runCommand(): Command {
       const log = app.logger.child("run");
       const parts: Promise<unknown>[] = [];
       const stops: (() => Promise<unknown>)[] = [];
+      let api: ApiThread | null = null;
       try {
         if (flags.api !== false) {
           // In its own thread: the crawler's work never holds up an answer.
-          const api = await startApiThread({
+          api = await startApiThread({
             config,
             logger: app.logger,
             clock: app.clock,
@@ -58,7 +59,8 @@ export function runCommand(): Command {
             api: apiOptionsFromFlags(flags),
             bot: botFromFlags(flags, config),
           });
-          stops.push(() => api.close());
+          const started = api;
+          stops.push(() => started.close());
           console.error(`fedimon: API and dashboard on ${api.url}`);
           // Batch work below the API: on Linux a thread's priority is its own, so this lowers the
           // main thread (crawler, listeners, jobs) and the threads it starts, not the API's.
@@ -99,7 +101,17 @@ export function runCommand(): Command {
         }
         const crawler = await composeCrawler(app, flags.workerId);
         const view = new ProgressView();
-        crawler.on("progress", (p) => view.update(p));
+        showProgress(crawler, view);
+        if (api) {
+          // `/metrics` lives in the API's thread: the request counts go there every few seconds.
+          const thread = api;
+          const report = setInterval(
+            () => thread.reportCrawlRequests(crawler.snapshot().requests.byKind),
+            5_000,
+          );
+          report.unref();
+          stops.push(async () => clearInterval(report));
+        }
         if (flags.releases !== false)
           refreshAdoptionDuringFirstPass({ crawler, db: app.db, clock: app.clock, logger: app.logger });
         const summary = await crawler.runForever(signal);

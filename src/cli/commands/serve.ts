@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { runExportCommand, runImportCommand, runServeCommand } from "../../api/index.js";
-import { createLogger } from "../../core/log.js";
+import { cliLogger } from "../terminal.js";
 import { addApiOptions, type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
 import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
 
@@ -14,7 +14,7 @@ export function serveCommand(): Command {
     const config = configFromFlags(flags);
     await runServeCommand({
       config,
-      logger: createLogger(config.logLevel),
+      logger: cliLogger(config),
       api: apiOptionsFromFlags(flags),
       bot: botFromFlags(flags, config),
     });
@@ -34,7 +34,7 @@ export function exportCommand(): Command {
     const config = configFromFlags(flags);
     const result = await runExportCommand({
       config,
-      logger: createLogger(config.logLevel),
+      logger: cliLogger(config),
       outDir: dir,
       publicUrl: flags.publicUrl ?? null,
     });
@@ -55,7 +55,7 @@ export function importCommand(): Command {
     const config = configFromFlags(flags);
     const result = await runImportCommand({
       config,
-      logger: createLogger(config.logLevel),
+      logger: cliLogger(config),
       source,
       merge: flags.merge === true,
     });

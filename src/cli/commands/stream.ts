@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { createLogger } from "../../core/log.js";
+import { cliLogger } from "../terminal.js";
 import { runStreamCommand } from "../../stream/index.js";
 import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
 import { shutdownSignal } from "../compose.js";
@@ -53,7 +53,7 @@ export function streamCommand(): Command {
   );
   addCommonOptions(cmd).action(async (flags: StreamFlags) => {
     const config = configFromFlags(flags);
-    const logger = createLogger(config.logLevel);
+    const logger = cliLogger(config);
     const summary = await runStreamCommand({
       config,
       logger,
