@@ -2,6 +2,8 @@ import type { Config } from "../config/index.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
+import type { Observation } from "../core/observation.js";
+import type { Answer } from "../stats/types.js";
 import { createLogger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import { loadDenyList } from "../domains/index.js";
@@ -14,6 +16,8 @@ import { createCrawler, defaultWorkerId } from "../crawl/index.js";
 import { openGeoDatabases } from "../geo/index.js";
 import { GeoHttpsStore } from "../store/geo-https.js";
 import { recordCoverage } from "../stats/index.js";
+import { loadKnownFakeList, type KnownFakeList } from "../stats/known-fake.js";
+import { checkNewAnswers } from "../stats/misreport-answer.js";
 
 /**
  * The one composition root: opens what a command needs from the configuration and
@@ -26,6 +30,8 @@ export interface App {
   db: Db;
   fetcher: Fetcher;
   denyList: DenyList | null;
+  /** The operator's known-fake list (`--known-fake`), or null. */
+  knownFake: KnownFakeList | null;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,7 @@ export async function composeApp(
       logger.warn("deny list lines skipped", { file: config.denyList, errors: loaded.errors.slice(0, 20) });
     denyList = loaded;
   }
+  const knownFake = config.knownFake ? loadKnownFakeList(config.knownFake) : null;
   const db = await openDb(config.db, { logger });
   const fetcher = createFetcher({ config, logger: logger.child("net"), clock });
   return {
@@ -52,6 +59,7 @@ export async function composeApp(
     db,
     fetcher,
     denyList,
+    knownFake,
     async close() {
       await fetcher.close();
       await db.close();
@@ -112,9 +120,22 @@ export function coverageSink(db: Db): CoverageSink {
   };
 }
 
+/** A poll's usage figures as the misreport rules read them: kept, and as reported where dropped. */
+function answerOf(o: Observation): Answer {
+  return {
+    at: o.observedAt,
+    usersTotal: o.usersTotal,
+    usersActiveMonth: o.usersActiveMonth,
+    usersActiveHalfyear: o.usersActiveHalfyear,
+    localPosts: o.localPosts,
+    reported: o.reported,
+  };
+}
+
 /**
  * The crawler as `crawl` and `run` build it: the shared store and network layer, the geo and
- * HTTPS probes (databases opened once), the coverage sink and the deny list.
+ * HTTPS probes (databases opened once), the coverage sink, the deny list, and the crawl-time
+ * misreport check (with the known-fake list).
  */
 export async function composeCrawler(app: App, workerId: string | undefined): Promise<Crawler> {
   const { config } = app;
@@ -130,6 +151,14 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
     exclusiveStore: app.db.kind === "pglite",
     geoHttps: new GeoHttpsStore(app.db),
     coverage: coverageSink(app.db),
+    misreports: {
+      check: async (observations) =>
+        void (await checkNewAnswers(
+          app.db,
+          observations.map((o) => ({ domain: o.domain, answer: answerOf(o) })),
+          app.knownFake ? { knownFake: app.knownFake } : {},
+        )),
+    },
     geo: await openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb }),
   });
 }

@@ -2,6 +2,7 @@ import { getPatchStatus } from "../releases/index.js";
 import type { Db } from "../store/index.js";
 import { ServerStore } from "../store/index.js";
 import { getGeoHttps } from "../store/geo-https.js";
+import { listMisreportFlags } from "../store/stats-flags.js";
 
 /**
  * What the store knows of one server, in the shape `fedimon server DOMAIN --json` prints and the
@@ -13,6 +14,7 @@ export async function serverView(db: Db, domain: string): Promise<Record<string,
   if (!s) return null;
   const geo = await getGeoHttps(db, domain);
   const patch = await getPatchStatus(db, domain, { includeSoftDenied: true });
+  const flags = await listMisreportFlags(db, { domain });
   return {
     domain: s.domain,
     outcome: s.outcome,
@@ -29,6 +31,15 @@ export async function serverView(db: Db, domain: string): Promise<Record<string,
       : { name: null, family: null, version: null, fork: null, upstreamVersion: null },
     users: { total: s.usersTotal, activeMonth: s.usersActiveMonth, activeHalfyear: s.usersActiveHalfyear },
     posts: s.localPosts,
+    reported: s.reported,
+    flagged: flags.some((f) => f.clearedNote === null),
+    flags: flags.map((f) => ({
+      rule: f.ruleId,
+      reason: f.reason,
+      since: f.since,
+      cleared: f.clearedNote !== null,
+      note: f.clearedNote,
+    })),
     peersCount: s.peersCount,
     registrations: { open: s.registrationsOpen, approvalRequired: s.registrationsApprovalRequired },
     languages: s.languages,

@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
+import type { KnownFakeList } from "../stats/known-fake.js";
 import type { Db } from "../store/index.js";
 
 const HOUR_MILLIS = 3_600_000;
@@ -14,6 +15,8 @@ export interface StatsJobsOptions {
   signal: AbortSignal;
   /** How often to look for a finished hour or day. Default 60 s. */
   tickMillis?: number;
+  /** The operator's known-fake list (`--known-fake`), for the daily misreport evaluation. */
+  knownFake?: KnownFakeList | null;
 }
 
 /**
@@ -42,7 +45,11 @@ export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } 
     }
     const finishedDay = Math.floor(now / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
     if (finishedDay > lastDay) {
-      const r = await rollupDay(opts.db, new Date(finishedDay));
+      const r = await rollupDay(
+        opts.db,
+        new Date(finishedDay),
+        opts.knownFake ? { knownFake: opts.knownFake } : {},
+      );
       const kept = await applyRetention(opts.db, new Date(now));
       log.info("daily rollup and retention", {
         day: new Date(finishedDay).toISOString(),

@@ -99,7 +99,7 @@ export async function recomputeAdoption(
 ): Promise<{ day: string; snapshot: AdoptionSnapshot }> {
   const contexts = await loadSoftwareContexts(db, now, opts);
   const since = new Date(now.getTime() - (opts.upWithinDays ?? DEFAULT_UP_WITHIN_DAYS) * 86_400_000);
-  const rows = await loadServersForAdoption(db, since);
+  const rows = await loadServersForAdoption(db, since, { countedOnly: true });
   const tracked = new Set(contexts.keys());
   const servers: AdoptionServer[] = [];
   for (const row of rows) {

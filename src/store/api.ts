@@ -1,5 +1,5 @@
 import type { Db } from "./db.js";
-import { listableServerSql } from "./stats-flags.js";
+import { countedServerSql, listableServerSql } from "./stats-flags.js";
 
 /**
  * Queries the public API needs that no other module owns: operations figures for
@@ -111,6 +111,7 @@ export interface VersionCountRow {
 /**
  * Servers seen up since `upSince` (not hard-denied: soft ones count in aggregates) by software and
  * exact version, largest first; optionally one software. Versions nobody reported are `null`.
+ * Servers a misreport flag stands on are left out (as from every breakdown).
  */
 export async function versionCounts(
   db: Db,
@@ -120,9 +121,9 @@ export async function versionCounts(
     `SELECT software_name AS software, software_version AS version, min(version_major) AS major,
        min(version_minor) AS minor, count(*)::int AS servers, COALESCE(sum(users_total), 0)::float8 AS users,
        COALESCE(sum(users_active_month), 0)::float8 AS mau
-     FROM servers
+     FROM servers s
      WHERE last_seen_up_at >= $1 AND deny_level IS DISTINCT FROM 'hard' AND software_name IS NOT NULL
-       AND ($2::text IS NULL OR software_name = $2)
+       AND ($2::text IS NULL OR software_name = $2) AND ${countedServerSql("s")}
      GROUP BY software_name, software_version
      ORDER BY servers DESC, software_name, software_version NULLS LAST
      LIMIT $3`,

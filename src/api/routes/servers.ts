@@ -181,6 +181,7 @@ export const serverRoute = defineRoute({
           }
         : null,
       patch: patch ? { status: patch.status, behindBy: patch.behindBy, advisories: patch.advisories } : null,
+      reported: full.reported,
       flags: flags.map((f) => ({
         rule: f.ruleId,
         reason: f.reason,

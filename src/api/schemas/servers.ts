@@ -165,6 +165,18 @@ export const ServerDetail = named(
         advisories: z.array(z.string()),
       })
       .nullable(),
+    reported: z
+      .object({
+        usersTotal: z.number().nullable(),
+        usersActiveMonth: z.number().nullable(),
+        usersActiveHalfyear: z.number().nullable(),
+        localPosts: z.number().nullable(),
+      })
+      .nullable()
+      .describe(
+        "usage figures the server reported that were not kept (their field above is null), as reported; " +
+          "null when every figure was kept",
+      ),
     flags: z.array(
       z.object({
         rule: z.string(),

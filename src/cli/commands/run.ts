@@ -60,7 +60,13 @@ export function runCommand(): Command {
           stops.push(() => api.close());
           console.error(`fedimon: API and dashboard on ${api.url}`);
         }
-        const stats = startStatsJobs({ db: app.db, clock: app.clock, logger: app.logger, signal });
+        const stats = startStatsJobs({
+          db: app.db,
+          clock: app.clock,
+          logger: app.logger,
+          signal,
+          knownFake: app.knownFake,
+        });
         parts.push(stats.done);
         if (flags.releases !== false) {
           const poller = new ReleasePoller({
