@@ -51,7 +51,8 @@ describe("API contract", () => {
     ({ db, dispose } = await testBackends()[0]!.open());
     filled = await fillStore(db, { servers: 300, days: 10 });
     clock.set(filled.now);
-    api = await startTestApi(db, clock);
+    // Every documented field, the per-server patch status included (published only on request).
+    api = await startTestApi(db, clock, { publishServerExposure: true });
     doc = (await request(`${api.url}/api/openapi.json`)).json<Json>();
   });
   afterAll(async () => {
@@ -80,6 +81,7 @@ describe("API contract", () => {
       ["/api/v1/releases/{software}/{version}/adoption", "/api/v1/releases/mastodon/v4.2.10/adoption"],
       ["/api/v1/advisories", "/api/v1/advisories"],
       ["/api/v1/patch-adoption", "/api/v1/patch-adoption?software=mastodon"],
+      ["/api/v1/exposure", "/api/v1/exposure"],
       ["/api/v1/hashtags", "/api/v1/hashtags?limit=3"],
       ["/api/v1/hashtags/{tag}", "/api/v1/hashtags/Rust"],
       ["/api/v1/activity", "/api/v1/activity?step=hour"],
@@ -92,7 +94,7 @@ describe("API contract", () => {
     expect(doc.openapi).toBe("3.1.0");
     const paths = Object.keys(doc.paths as Json);
     const jsonOps = paths.filter((p) => p.startsWith("/api/v1/"));
-    expect(jsonOps.length).toBe(19);
+    expect(jsonOps.length).toBe(20);
     for (const [path] of examples()) expect(paths).toContain(path);
     for (const p of jsonOps) {
       const op = (doc.paths as Record<string, { get: Json }>)[p]!.get;

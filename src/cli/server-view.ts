@@ -1,4 +1,5 @@
 import { getPatchStatus } from "../releases/index.js";
+import { patchStatusOf, unknownAssessment } from "../releases/version-model.js";
 import type { Db } from "../store/index.js";
 import { ServerStore } from "../store/index.js";
 import { getGeoHttps } from "../store/geo-https.js";
@@ -51,7 +52,7 @@ export async function serverView(db: Db, domain: string): Promise<Record<string,
     behindCdn: geo?.behindCdn ?? null,
     ipv6: geo?.ipv6 ?? null,
     https: geo?.https ?? null,
-    patch: patch ?? { status: "unknown", behindBy: null, advisories: [] },
+    patch: patch ?? patchStatusOf(unknownAssessment()),
     responseTimeMillis: s.responseTimeMillis,
     rejectedFields: s.rejectedFields ?? [],
     denyLevel: s.denyLevel,

@@ -20,9 +20,9 @@ export interface StatsJobsOptions {
 }
 
 /**
- * The statistics schedule inside `fedimon run`: once an hour has ended its rollup is written;
- * once a UTC day has ended, the daily rollup (with the misreport rules and concentration) and the
- * retention pass run. Every job is idempotent, so a restart or a second process does no harm.
+ * The statistics schedule inside `fedimon run`: once a UTC day has ended, the daily rollup (with
+ * the misreport rules and concentration) and the retention pass run; then, once an hour has ended,
+ * its rollup is written (after the day's, so it applies the flags the day's evaluation raised). Every job is idempotent, so a restart or a second process does no harm.
  * One tick at a time: a slow rollup delays the next tick, it never overlaps it.
  */
 export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } {
@@ -33,16 +33,9 @@ export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } 
 
   async function tick(): Promise<void> {
     const now = opts.clock.now().getTime();
-    const finishedHour = Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS;
-    if (finishedHour > lastHour) {
-      const r = await rollupHour(opts.db, new Date(finishedHour));
-      log.info("hourly rollup", {
-        hour: new Date(finishedHour).toISOString(),
-        rows: r.rows,
-        millis: Math.round(r.millis),
-      });
-      lastHour = finishedHour;
-    }
+    // The day first: its misreport evaluation raises flags as of midnight, which the rollup of the
+    // hour that ended at midnight must already apply (else the hourly totals would count, for an
+    // hour, servers every breakdown already leaves out).
     const finishedDay = Math.floor(now / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
     if (finishedDay > lastDay) {
       const r = await rollupDay(
@@ -57,6 +50,16 @@ export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } 
         retention: kept,
       });
       lastDay = finishedDay;
+    }
+    const finishedHour = Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS;
+    if (finishedHour > lastHour) {
+      const r = await rollupHour(opts.db, new Date(finishedHour));
+      log.info("hourly rollup", {
+        hour: new Date(finishedHour).toISOString(),
+        rows: r.rows,
+        millis: Math.round(r.millis),
+      });
+      lastHour = finishedHour;
     }
   }
 

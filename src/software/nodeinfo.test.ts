@@ -157,7 +157,9 @@ describe("parseNodeInfo: misreport rules", () => {
   });
 
   it("keeps what the server reported beside the sanitized value when a figure is dropped", () => {
-    const r = parseNodeInfo(base({ users: { total: 10_000_000, activeMonth: 50_000_000 }, localPosts: 1e12 }));
+    const r = parseNodeInfo(
+      base({ users: { total: 10_000_000, activeMonth: 50_000_000 }, localPosts: 1e12 }),
+    );
     if (!r.ok) throw new Error(r.reason);
     expect(r.value).toMatchObject({
       usersTotal: 10_000_000,

@@ -316,7 +316,7 @@ export function evaluateHistoryRules(
     const p = reportedFigures(answer);
     return (
       p.usersTotal !== null &&
-    p.localPosts !== null &&
+      p.localPosts !== null &&
       p.usersTotal >= u.minUsers &&
       p.usersTotal > u.ratio * p.localPosts
     );

@@ -242,7 +242,10 @@ export async function writeMisreportFlags(
       `DELETE FROM misreport_flags f WHERE f.raised_at <= $2 AND NOT EXISTS (
          SELECT 1 FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rule_id text)
          WHERE x.domain = f.domain AND x.rule_id = f.rule_id)`,
-      [JSON.stringify(rows.map((r) => ({ domain: r.domain, rule_id: r.rule_id }))), evaluatedAt.toISOString()],
+      [
+        JSON.stringify(rows.map((r) => ({ domain: r.domain, rule_id: r.rule_id }))),
+        evaluatedAt.toISOString(),
+      ],
     );
     await tx.query(
       `INSERT INTO misreport_flags (domain, rule_id, reason, since, evidence, cleared_note, raised_at, evaluated_at)
@@ -273,7 +276,10 @@ export interface AnswerContext {
  * The previous answer, overrides and stored flags of each of these servers, read before their new
  * answers are written (the crawl-time misreport check compares the two answers).
  */
-export async function loadAnswerContexts(db: Db, domains: readonly string[]): Promise<Map<string, AnswerContext>> {
+export async function loadAnswerContexts(
+  db: Db,
+  domains: readonly string[],
+): Promise<Map<string, AnswerContext>> {
   const out = new Map<string, AnswerContext>();
   if (domains.length === 0) return out;
   const rows = await db.query<Record<string, unknown>>(
