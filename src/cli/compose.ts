@@ -2,8 +2,6 @@ import type { Config } from "../config/index.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import type { Observation } from "../core/observation.js";
-import type { Answer } from "../stats/types.js";
 import { createLogger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import { loadDenyList } from "../domains/index.js";
@@ -17,7 +15,7 @@ import { openGeoDatabases } from "../geo/index.js";
 import { GeoHttpsStore } from "../store/geo-https.js";
 import { recordCoverage } from "../stats/index.js";
 import { loadKnownFakeList, type KnownFakeList } from "../stats/known-fake.js";
-import { checkNewAnswers } from "../stats/misreport-answer.js";
+import { checkNewAnswers, observationAnswer } from "../stats/misreport-answer.js";
 
 /**
  * The one composition root: opens what a command needs from the configuration and
@@ -120,18 +118,6 @@ export function coverageSink(db: Db): CoverageSink {
   };
 }
 
-/** A poll's usage figures as the misreport rules read them: kept, and as reported where dropped. */
-function answerOf(o: Observation): Answer {
-  return {
-    at: o.observedAt,
-    usersTotal: o.usersTotal,
-    usersActiveMonth: o.usersActiveMonth,
-    usersActiveHalfyear: o.usersActiveHalfyear,
-    localPosts: o.localPosts,
-    reported: o.reported,
-  };
-}
-
 /**
  * The crawler as `crawl` and `run` build it: the shared store and network layer, the geo and
  * HTTPS probes (databases opened once), the coverage sink, the deny list, and the crawl-time
@@ -155,7 +141,7 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
       check: async (observations) =>
         void (await checkNewAnswers(
           app.db,
-          observations.map((o) => ({ domain: o.domain, answer: answerOf(o) })),
+          observations.map((o) => ({ domain: o.domain, answer: observationAnswer(o) })),
           app.knownFake ? { knownFake: app.knownFake } : {},
         )),
     },

@@ -1,3 +1,4 @@
+import type { Observation } from "../core/observation.js";
 import type { Db } from "../store/db.js";
 import { loadAnswerContexts, raiseMisreportFlags } from "../store/stats-flags.js";
 import { EMPTY_KNOWN_FAKE_LIST, type KnownFakeList } from "./known-fake.js";
@@ -27,6 +28,18 @@ export interface NewAnswer {
   domain: string;
   answer: Answer;
   previous: Answer | null;
+}
+
+/** A poll's usage figures as the misreport rules read them: kept, and as reported where dropped. */
+export function observationAnswer(o: Observation): Answer {
+  return {
+    at: o.observedAt,
+    usersTotal: o.usersTotal,
+    usersActiveMonth: o.usersActiveMonth,
+    usersActiveHalfyear: o.usersActiveHalfyear,
+    localPosts: o.localPosts,
+    reported: o.reported,
+  };
 }
 
 /** Rules judged on the latest answer alone: a new answer that no longer breaks them clears them. */

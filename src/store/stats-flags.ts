@@ -201,6 +201,21 @@ function toFlags(rows: Record<string, unknown>[]): StoredFlag[] {
   }));
 }
 
+/** Standing and cleared flags as the rows the flag statements read (`jsonb_to_recordset`). */
+function flagRows(flags: readonly MisreportFlag[], cleared: readonly ClearedFlag[]) {
+  return [
+    ...flags.map((f) => ({ ...f, note: null as string | null })),
+    ...cleared.map((f) => ({ ...f, note: f.note })),
+  ].map((f) => ({
+    domain: f.domain,
+    rule_id: f.ruleId,
+    reason: f.reason,
+    since: f.since.toISOString(),
+    evidence: f.evidence,
+    cleared_note: f.note,
+  }));
+}
+
 /**
  * Replaces the stored flags with one evaluation's result: flags no longer raised are removed (but
  * not those the crawler raised after the evaluation's instant, which it could not see); a
@@ -215,17 +230,7 @@ export async function writeMisreportFlags(
   flags: readonly MisreportFlag[],
   cleared: readonly ClearedFlag[],
 ): Promise<boolean> {
-  const rows = [
-    ...flags.map((f) => ({ ...f, note: null as string | null })),
-    ...cleared.map((f) => ({ ...f, note: f.note })),
-  ].map((f) => ({
-    domain: f.domain,
-    rule_id: f.ruleId,
-    reason: f.reason,
-    since: f.since.toISOString(),
-    evidence: f.evidence,
-    cleared_note: f.note,
-  }));
+  const rows = flagRows(flags, cleared);
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [7_310_645]);
     const latest = await tx.query<{ value: Date | string }>(
@@ -333,17 +338,7 @@ export async function raiseMisreportFlags(
   withdrawn: readonly { domain: string; ruleId: MisreportRuleId }[],
 ): Promise<void> {
   if (raised.length + cleared.length + withdrawn.length === 0) return;
-  const rows = [
-    ...raised.map((f) => ({ ...f, note: null as string | null })),
-    ...cleared.map((f) => ({ ...f, note: f.note })),
-  ].map((f) => ({
-    domain: f.domain,
-    rule_id: f.ruleId,
-    reason: f.reason,
-    since: f.since.toISOString(),
-    evidence: f.evidence,
-    cleared_note: f.note,
-  }));
+  const rows = flagRows(raised, cleared);
   await db.transaction(async (tx) => {
     if (withdrawn.length > 0) {
       await tx.query(
