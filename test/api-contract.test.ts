@@ -216,14 +216,15 @@ describe("API contract", () => {
 
   it("gives the dashboard's figures: HTTPS deductions, post lengths, fork and branch series, the simulated flag", async () => {
     // The most common deductions count each graded server in scope (seen up in the last 7 days, not
-    // hard-denied) once per code, as the store's rows say.
+    // hard-denied, no misreport flag standing: like every breakdown) once per code, as the store's rows say.
     const https = (await get("/api/v1/breakdowns/https")).json<{
       upSince: string;
       deductions: { code: string; reason: string; servers: number }[];
     }>();
     const rows = await db.query<{ deductions: { code: string }[] | string }>(
       `SELECT h.deductions FROM servers s JOIN server_https h ON h.domain = s.domain
-        WHERE s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard'`,
+        WHERE s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard'
+          AND NOT EXISTS (SELECT 1 FROM misreport_flags f WHERE f.domain = s.domain AND f.cleared_note IS NULL)`,
       [https.upSince],
     );
     const expected = new Map<string, number>();
