@@ -15,6 +15,14 @@ export interface DocContext {
 
 const WEEK_SECS = 7 * 86400;
 
+/** Usage figures a server reports instead of its true ones; a figure left out stays true. */
+export interface ReportedUsage {
+  usersTotal?: number;
+  usersActiveMonth?: number;
+  usersActiveHalfyear?: number;
+  localPosts?: number;
+}
+
 /** Which field a `wrong_types` / `absurd_numbers` fault spoils, by variant, and the value it serves. */
 export const SPOILED_FIELDS: Record<
   "wrong_types" | "absurd_numbers",
@@ -41,6 +49,14 @@ export const SPOILED_FIELDS: Record<
 export class Documents {
   /** Templates per server, so a request does not look its fixtures up again. */
   readonly #perServer = new WeakMap<VirtualServer, Map<string, unknown>>();
+  /** Figures a server reports instead of its true ones (`Sim.misreport`), by server. */
+  readonly #misreports = new WeakMap<VirtualServer, ReportedUsage>();
+
+  /** Makes a server report these figures from now on instead of its true ones (null: the truth again). */
+  misreport(s: VirtualServer, usage: ReportedUsage | null): void {
+    if (usage) this.#misreports.set(s, usage);
+    else this.#misreports.delete(s);
+  }
 
   constructor(
     private readonly store: FixtureStore,
@@ -68,6 +84,13 @@ export class Documents {
       registrationsOpen: s.registrationsOpen,
       approvalRequired: s.registrationsApprovalRequired,
     };
+    const lie = this.#misreports.get(s);
+    if (lie) {
+      if (lie.usersTotal !== undefined) v.usersTotal = lie.usersTotal;
+      if (lie.usersActiveMonth !== undefined) v.activeMonth = lie.usersActiveMonth;
+      if (lie.usersActiveHalfyear !== undefined) v.activeHalfyear = lie.usersActiveHalfyear;
+      if (lie.localPosts !== undefined) v.localPosts = lie.localPosts;
+    }
     if (s.fault === "wrong_types" || s.fault === "absurd_numbers") {
       const spoil = SPOILED_FIELDS[s.fault][s.faultVariant];
       if (spoil) (v as unknown as Record<string, unknown>)[spoil[0]] = spoil[2](s);

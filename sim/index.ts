@@ -5,6 +5,7 @@
  */
 export { startSim } from "./sim.js";
 export type { Sim, SimOptions, SimTruth, FaultInfo, ExpectedHttps } from "./sim.js";
+export type { ReportedUsage } from "./documents.js";
 export { buildPopulation, resolveCatalog } from "./population.js";
 export type { Population, PopulationOptions, SpamFarm, VirtualServer } from "./population.js";
 export type { ExpectedServer, ExpectedSoftware, AllowedRequests } from "./expected.js";

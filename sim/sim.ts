@@ -8,6 +8,7 @@ import type { SecureContext } from "node:tls";
 import type { Outcome } from "../src/core/outcome.js";
 import { startDnsServer, type DnsAnswer, type DnsBurstLimit, type DnsServer } from "./dns-server.js";
 import { CertificateBook } from "./certificates.js";
+import type { ReportedUsage } from "./documents.js";
 import type { AllowedRequests, ExpectedServer } from "./expected.js";
 import { simZone } from "./dns-zone.js";
 import { FAULTS, type FaultKind } from "./faults.js";
@@ -121,6 +122,14 @@ export interface Sim {
   politenessViolations(): PolitenessViolation[];
   /** The whole ground truth as JSON-ready data (computing it for 50,000 servers takes seconds). */
   truth(): SimTruth;
+  /**
+   * Makes a server misreport from now on: its NodeInfo and instance documents serve these figures
+   * instead of its true ones (null: the truth again). `expected()` keeps the true figures (the
+   * honest total a correct monitor reports); `misreports()` lists what was set.
+   */
+  misreport(domain: string, usage: ReportedUsage | null): void;
+  /** The servers made to misreport, with the figures they serve. */
+  misreports(): ReadonlyMap<string, ReportedUsage>;
   /** Adds a route handler (runs before the built-in endpoints, in registration order). */
   addRoute(handler: RouteHandler): void;
   /** Adds a host name that resolves to the main address and gets a valid certificate. */
@@ -140,6 +149,7 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
   const routes: RouteHandler[] = [];
   const upgrades: UpgradeHandler[] = [];
   const extraHosts = new Set<string>();
+  const misreports = new Map<string, ReportedUsage>();
   const farm = pop.farm;
   const isFarmName = (name: string): boolean =>
     farm !== null && (name === farm.registrableDomain || name.endsWith(`.${farm.registrableDomain}`));
@@ -407,6 +417,14 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
         geo,
       };
     },
+    misreport: (domain, usage) => {
+      const s = pop.byDomain.get(domain.toLowerCase());
+      if (!s) throw new Error(`sim: no server ${domain}`);
+      world.docs.misreport(s, usage);
+      if (usage) misreports.set(s.domain, usage);
+      else misreports.delete(s.domain);
+    },
+    misreports: () => misreports,
     addRoute: (handler) => void routes.push(handler),
     addHost: (name) => {
       const n = name.toLowerCase();

@@ -21,6 +21,7 @@ import { startSim, type Sim } from "../sim/index.js";
 import { startStreamingSim, type StreamingSim } from "../sim/streaming.js";
 import { exportDumps, startApiJobs } from "../src/api/index.js";
 import { composeApp, composeCrawler, type App } from "../src/cli/compose.js";
+import { serverView } from "../src/cli/server-view.js";
 import { ManualClock } from "../src/core/clock.js";
 import { nullLogger } from "../src/core/log.js";
 import type { CrawlSummary } from "../src/crawl/index.js";
@@ -177,15 +178,16 @@ describe(`API contract on a store filled by crawling a ${SERVERS}-server simulat
       await streamFetcher.close();
     }
 
-    // The statistics jobs (src/cli/stats-jobs.ts) for every finished hour and the finished day,
-    // then the API's jobs (patch statuses, planner statistics, change detection) and a dump set.
+    // The statistics jobs (src/cli/stats-jobs.ts) for the finished day, then every finished hour
+    // (in that order, as the schedule runs them), then the API's jobs (patch statuses, planner
+    // statistics, change detection) and a dump set.
+    await rollupDay(app.db, new Date(today - DAY));
     for (
       let h = Math.floor(crawls[0]!.startedAt.getTime() / HOUR) * HOUR;
       h + HOUR <= apiNow.getTime();
       h += HOUR
     )
       await rollupHour(app.db, new Date(h));
-    await rollupDay(app.db, new Date(today - DAY));
     await applyRetention(app.db, apiNow);
     const jobs = startApiJobs({ db: app.db, clock, logger: nullLogger, tickMillis: 3_600_000 });
     await jobs.tick();
@@ -286,6 +288,7 @@ describe(`API contract on a store filled by crawling a ${SERVERS}-server simulat
       "/api/v1/releases/{software}/{version}/adoption": `/api/v1/releases/mastodon/${release!.tag}/adoption`,
       "/api/v1/advisories": "/api/v1/advisories",
       "/api/v1/patch-adoption": "/api/v1/patch-adoption?software=mastodon",
+      "/api/v1/exposure": "/api/v1/exposure",
       "/api/v1/hashtags": "/api/v1/hashtags?limit=5",
       "/api/v1/hashtags/{tag}": `/api/v1/hashtags/${encodeURIComponent(tags[0]!.tag)}`,
       "/api/v1/activity": "/api/v1/activity?step=hour",
@@ -429,7 +432,6 @@ describe(`API contract on a store filled by crawling a ${SERVERS}-server simulat
       ["country=unknown", (i) => i.country === null],
       ["outcome=ok", (i) => i.outcome === "ok"],
       [`outcome=${fault}`, (i) => i.outcome === fault],
-      ["patch_status=affected", (i) => i.patchStatus === "affected"],
       [
         "software=mastodon&outcome=ok&sort=users",
         (i) => i.software?.name === "mastodon" && i.outcome === "ok",
@@ -509,5 +511,119 @@ describe(`API contract on a store filled by crawling a ${SERVERS}-server simulat
     // The posts the listeners counted, all in the hour they ran.
     const activity = (await get("/api/v1/activity?step=hour")).json<{ points: { posts: number }[] }>();
     expect(activity.points.reduce((a, p) => a + p.posts, 0)).toBe(streamSummary.counters.counted);
+  });
+
+  it("publishes advisory exposure in aggregate only, unless asked; a server's patch record carries both facts, from one source", async () => {
+    // By default: no per-server patch status in the listing or in a server's record, and no filter by it.
+    const listed = (await get("/api/v1/servers?sort=domain&limit=200")).json<{ items: Json[] }>().items;
+    expect(listed.length).toBeGreaterThan(100);
+    expect(listed.filter((i) => "patchStatus" in i).map((i) => i.domain)).toEqual([]);
+    const mastodon = stored
+      .filter((x) => x.denyLevel === null && x.software?.name === "mastodon" && x.software.version !== null)
+      .map((x) => x.domain)
+      .sort();
+    expect(mastodon.length).toBeGreaterThan(20);
+    const plain = (await get(`/api/v1/servers/${mastodon[0]}`)).json<Json>();
+    expect(Object.keys(plain)).not.toContain("patch");
+    expect(Object.keys(plain)).not.toContain("patchStatus");
+    expect((plain.software as Json).version, "versions stay public").toBeTruthy();
+    const refused = await get("/api/v1/servers?patch_status=affected");
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain("aggregate only");
+
+    // The aggregate: per software, advisory, branch and country, never a domain.
+    const r = await get("/api/v1/exposure");
+    expect(r.status).toBe(200);
+    expect(invalidity(validatorFor(doc, "/api/v1/exposure"), r.json())).toBe(null);
+    const exposure = r.json<{
+      computedAt: string | null;
+      software: { software: string; servers: number; affected: number; endOfLife: number }[];
+      advisories: { software: string; id: string; servers: number; share: number }[];
+      branches: {
+        software: string;
+        branch: string;
+        branchSupport: string;
+        servers: number;
+        affected: number;
+      }[];
+      countries: { country: string | null; servers: number; affected: number }[];
+    }>();
+    expect(exposure.computedAt).not.toBe(null);
+    for (const d of mastodon) expect(r.text).not.toContain(d);
+    const sum = (rows: { servers: number; affected?: number }[], k: "servers" | "affected") =>
+      rows.reduce((a, x) => a + (x[k] ?? 0), 0);
+    const m = exposure.software.find((x) => x.software === "mastodon")!;
+    expect(m.affected).toBeGreaterThan(0);
+    expect(sum(exposure.countries, "servers")).toBe(sum(exposure.software, "servers"));
+    expect(sum(exposure.countries, "affected")).toBe(sum(exposure.software, "affected"));
+    expect(
+      sum(
+        exposure.branches.filter((b) => b.software === "mastodon"),
+        "affected",
+      ),
+    ).toBe(m.affected);
+    for (const a of exposure.advisories.filter((x) => x.software === "mastodon"))
+      expect(a.servers).toBeLessThanOrEqual(m.affected);
+
+    // With --publish-server-exposure: the listing's status and the record's patch are one row, and
+    // the record gives the advisories and the branch's support state every time.
+    const exposed = await startTestApi(app.db, clock, { publishServerExposure: true });
+    try {
+      const items: { domain: string; patchStatus: string | null }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page = (
+          await request(
+            `${exposed.url}/api/v1/servers?software=mastodon&sort=domain&limit=200${cursor ? `&cursor=${cursor}` : ""}`,
+          )
+        ).json<Page>();
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      const both: string[] = [];
+      for (const item of items) {
+        const detail = (await request(`${exposed.url}/api/v1/servers/${item.domain}`)).json<{
+          patchStatus: string | null;
+          patch: {
+            status: string;
+            advisories: string[];
+            branch: string | null;
+            branchSupport: string;
+            endOfLifeSince: string | null;
+          } | null;
+        }>();
+        expect(detail.patchStatus, item.domain).toBe(item.patchStatus);
+        expect(detail.patch?.status ?? null, item.domain).toBe(detail.patchStatus);
+        if (!detail.patch) continue;
+        expect(detail.patch.status === "affected", item.domain).toBe(detail.patch.advisories.length > 0);
+        if (detail.patch.branch !== null)
+          expect(["supported", "end_of_life"], item.domain).toContain(detail.patch.branchSupport);
+        if (detail.patch.status === "affected" && detail.patch.branchSupport === "end_of_life")
+          both.push(item.domain);
+        // The operator's CLI shows the same judgement.
+        const cli = (await serverView(app.db, item.domain))!.patch as typeof detail.patch;
+        expect(
+          { status: cli!.status, advisories: cli!.advisories, branchSupport: cli!.branchSupport },
+          item.domain,
+        ).toEqual({
+          status: detail.patch.status,
+          advisories: detail.patch.advisories,
+          branchSupport: detail.patch.branchSupport,
+        });
+      }
+      // Servers an advisory applies to on an end-of-life branch: both facts are there.
+      expect(both.length).toBeGreaterThan(0);
+      const filtered = (
+        await request(`${exposed.url}/api/v1/servers?software=mastodon&patch_status=affected&limit=200`)
+      ).json<Page>();
+      expect(filtered.items.map((i) => i.domain).sort()).toEqual(
+        items
+          .filter((i) => i.patchStatus === "affected")
+          .map((i) => i.domain)
+          .sort(),
+      );
+    } finally {
+      await exposed.close();
+    }
   });
 });

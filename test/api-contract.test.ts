@@ -52,7 +52,8 @@ describe("API contract", () => {
     ({ db, dispose } = await testBackends()[0]!.open());
     filled = await fillStore(db, { servers: 300, days: 10 });
     clock.set(filled.now);
-    api = await startTestApi(db, clock);
+    // Every documented field, the per-server patch status included (published only on request).
+    api = await startTestApi(db, clock, { publishServerExposure: true });
     doc = (await request(`${api.url}/api/openapi.json`)).json<Json>();
   });
   afterAll(async () => {
@@ -81,6 +82,7 @@ describe("API contract", () => {
       ["/api/v1/releases/{software}/{version}/adoption", "/api/v1/releases/mastodon/v4.2.10/adoption"],
       ["/api/v1/advisories", "/api/v1/advisories"],
       ["/api/v1/patch-adoption", "/api/v1/patch-adoption?software=mastodon"],
+      ["/api/v1/exposure", "/api/v1/exposure"],
       ["/api/v1/hashtags", "/api/v1/hashtags?limit=3"],
       ["/api/v1/hashtags/{tag}", "/api/v1/hashtags/Rust"],
       ["/api/v1/activity", "/api/v1/activity?step=hour"],
@@ -93,7 +95,7 @@ describe("API contract", () => {
     expect(doc.openapi).toBe("3.1.0");
     const paths = Object.keys(doc.paths as Json);
     const jsonOps = paths.filter((p) => p.startsWith("/api/v1/"));
-    expect(jsonOps.length).toBe(19);
+    expect(jsonOps.length).toBe(20);
     for (const [path] of examples()) expect(paths).toContain(path);
     for (const p of jsonOps) {
       const op = (doc.paths as Record<string, { get: Json }>)[p]!.get;
@@ -215,14 +217,15 @@ describe("API contract", () => {
 
   it("gives the dashboard's figures: HTTPS deductions, post lengths, fork and branch series, the simulated flag", async () => {
     // The most common deductions count each graded server in scope (seen up in the last 7 days, not
-    // hard-denied) once per code, as the store's rows say.
+    // hard-denied, no misreport flag standing: like every breakdown) once per code, as the store's rows say.
     const https = (await get("/api/v1/breakdowns/https")).json<{
       upSince: string;
       deductions: { code: string; reason: string; servers: number }[];
     }>();
     const rows = await db.query<{ deductions: { code: string }[] | string }>(
       `SELECT h.deductions FROM servers s JOIN server_https h ON h.domain = s.domain
-        WHERE s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard'`,
+        WHERE s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard'
+          AND NOT EXISTS (SELECT 1 FROM misreport_flags f WHERE f.domain = s.domain AND f.cleared_note IS NULL)`,
       [https.upSince],
     );
     const expected = new Map<string, number>();

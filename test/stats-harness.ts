@@ -7,6 +7,7 @@ import { ManualClock } from "../src/core/clock.js";
 import type { Observation } from "../src/core/observation.js";
 import type { KnownFakeList } from "../src/stats/known-fake.js";
 import { detectMisreports } from "../src/stats/misreport.js";
+import { observationAnswer } from "../src/stats/misreport-answer.js";
 import type { MisreportFlag, MisreportSubject } from "../src/stats/misreport-rules.js";
 import { resolveStatsOptions, type StatsOptions } from "../src/stats/options.js";
 import type { MisreportOverride } from "../src/stats/overrides.js";
@@ -46,14 +47,7 @@ interface Memory {
 }
 
 function answerOf(o: Observation): Answer | null {
-  if (o.outcome !== "ok" && o.software === null) return null;
-  return {
-    at: o.observedAt,
-    usersTotal: o.usersTotal,
-    usersActiveMonth: o.usersActiveMonth,
-    usersActiveHalfyear: o.usersActiveHalfyear,
-    localPosts: o.localPosts,
-  };
+  return o.outcome !== "ok" && o.software === null ? null : observationAnswer(o);
 }
 
 /** Runs `days` simulated days, evaluating flags and totals at every day's end. */

@@ -76,7 +76,16 @@ export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
   const db = opts.db ?? (await openDb(opts.config.db));
   try {
     const publicUrl = opts.api?.publicUrl ?? apiUrl(opts.config.host, opts.config.port);
-    const api = await createApiApp({ db, clock, logger: opts.logger, options: { ...opts.api, publicUrl } });
+    const api = await createApiApp({
+      db,
+      clock,
+      logger: opts.logger,
+      options: {
+        publishServerExposure: opts.config.publishServerExposure,
+        ...opts.api,
+        publicUrl,
+      },
+    });
     await api.app.listen({ host: opts.config.host, port: opts.config.port });
     const addr = api.app.server.address();
     const url = apiUrl(opts.config.host, typeof addr === "object" && addr ? addr.port : opts.config.port);

@@ -27,6 +27,12 @@ export interface ApiOptions {
   simulated?: boolean;
   /** The built dashboard (Vite's output, with `.vite/manifest.json`) served at `/`. Default: found beside the program; null: none. */
   webDir?: string | null;
+  /**
+   * Show each server's patch status and the advisories that affect it (`--publish-server-exposure`).
+   * Default false: a per-server list of unpatched servers is a list of targets, so advisory exposure
+   * is published in aggregate only (docs/api.md); the operator's CLI always shows it.
+   */
+  publishServerExposure?: boolean;
 }
 
 /** The options with every default filled in. */
@@ -41,6 +47,7 @@ export interface ResolvedApiOptions {
   upWithinDays: number;
   simulated: boolean;
   webDir: string | null | undefined;
+  publishServerExposure: boolean;
 }
 
 /** Fills in the defaults. */
@@ -56,6 +63,7 @@ export function resolveApiOptions(o: ApiOptions = {}): ResolvedApiOptions {
     upWithinDays: o.upWithinDays ?? 7,
     simulated: o.simulated ?? false,
     webDir: o.webDir,
+    publishServerExposure: o.publishServerExposure ?? false,
   };
 }
 

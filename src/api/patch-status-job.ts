@@ -1,6 +1,11 @@
 import type { AdoptionOptions } from "../releases/recompute.js";
 import { loadSoftwareContexts, trackedSoftware } from "../releases/recompute.js";
-import { assessVersion, effectiveVersion } from "../releases/version-model.js";
+import {
+  assessVersion,
+  effectiveVersion,
+  patchStatusOf,
+  unknownAssessment,
+} from "../releases/version-model.js";
 import { replacePatchStatuses, type PatchStatusRow } from "../store/api.js";
 import { loadServersForAdoption } from "../store/adoption-history.js";
 import type { Db } from "../store/db.js";
@@ -24,12 +29,13 @@ export async function refreshPatchStatuses(
   const out: PatchStatusRow[] = rows.map((row) => {
     const software = trackedSoftware(row, tracked);
     const ctx = software === null ? undefined : contexts.get(software);
-    if (!ctx) return { domain: row.domain, software, status: "unknown", behindBy: null, advisories: [] };
-    const a = assessVersion(
-      effectiveVersion({ version: row.version, fork: row.fork, upstreamVersion: row.upstreamVersion }),
-      ctx,
-    );
-    return { domain: row.domain, software, status: a.status, behindBy: a.behindBy, advisories: a.advisories };
+    const a = ctx
+      ? assessVersion(
+          effectiveVersion({ version: row.version, fork: row.fork, upstreamVersion: row.upstreamVersion }),
+          ctx,
+        )
+      : unknownAssessment();
+    return { domain: row.domain, software, ...patchStatusOf(a) };
   });
   const servers = await replacePatchStatuses(db, out, now);
   return { servers, millis: performance.now() - started };

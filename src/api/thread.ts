@@ -48,7 +48,7 @@ export async function startApiThread(opts: ServeOptions & { db: Db }): Promise<A
   }
   const data: ApiThreadData = {
     config: opts.config,
-    api: { ...opts.api, publicUrl },
+    api: { publishServerExposure: opts.config.publishServerExposure, ...opts.api, publicUrl },
     dbPort: channel?.port2 ?? null,
   };
   const worker = startWorker("thread-worker", data, channel ? [channel.port2] : []);

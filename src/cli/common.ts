@@ -28,6 +28,18 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option("--host <addr>", "API and dashboard listen address (default 127.0.0.1)"))
     .addOption(new Option("--deny-list <file>", "deny list in the IFTAS DNI CSV format"))
     .addOption(
+      new Option(
+        "--known-fake <file>",
+        "servers known to report fake figures, one domain a line: flagged and left out of totals",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--publish-server-exposure",
+        "show each server's patch status and advisories in the public API (default: aggregates only)",
+      ),
+    )
+    .addOption(
       new Option("--max-body-bytes <n>", "cap on a response body after decompression (default 16 MiB)"),
     )
     .addOption(
@@ -61,6 +73,8 @@ export interface CommonFlags {
   port?: string;
   host?: string;
   denyList?: string;
+  knownFake?: string;
+  publishServerExposure?: boolean;
   maxBodyBytes?: string;
   geoipDb?: string;
   asnDb?: string;
@@ -84,6 +98,8 @@ export function configFromFlags(flags: CommonFlags, env: NodeJS.ProcessEnv = pro
       port: flags.port,
       host: flags.host,
       denyList: flags.denyList,
+      knownFake: flags.knownFake,
+      publishServerExposure: flags.publishServerExposure,
       maxBodyBytes: flags.maxBodyBytes,
       geoipDb: flags.geoipDb,
       asnDb: flags.asnDb,

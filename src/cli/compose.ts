@@ -16,6 +16,8 @@ import { openGeoDatabases } from "../geo/index.js";
 import { GeoHttpsStore } from "../store/geo-https.js";
 import { recordCoverage } from "../stats/index.js";
 import { cliLogger } from "./terminal.js";
+import { loadKnownFakeList, type KnownFakeList } from "../stats/known-fake.js";
+import { checkNewAnswers, observationAnswer } from "../stats/misreport-answer.js";
 
 /**
  * The one composition root: opens what a command needs from the configuration and
@@ -28,6 +30,8 @@ export interface App {
   db: Db;
   fetcher: Fetcher;
   denyList: DenyList | null;
+  /** The operator's known-fake list (`--known-fake`), or null. */
+  knownFake: KnownFakeList | null;
   close(): Promise<void>;
 }
 
@@ -39,6 +43,7 @@ export async function composeApp(
   const logger = opts.logger ?? cliLogger(config);
   const clock = opts.clock ?? systemClock;
   const denyList = config.denyList ? readDenyList(config.denyList, logger) : null;
+  const knownFake = config.knownFake ? readKnownFake(config.knownFake) : null;
   // The fetcher first: it only checks its settings, and nothing is left open if the store fails.
   const fetcher = createFetcher({ config, logger: logger.child("net"), clock });
   const db = await openDb(config.db, { logger }).catch(async (err: unknown) => {
@@ -52,6 +57,7 @@ export async function composeApp(
     db,
     fetcher,
     denyList,
+    knownFake,
     async close() {
       await fetcher.close();
       await db.close();
@@ -82,6 +88,16 @@ function readDenyList(file: string, logger: Logger): DenyList {
   if (loaded.errors.length > 0)
     logger.warn("deny list lines skipped", { file, errors: loaded.errors.slice(0, 20) });
   return loaded;
+}
+
+/** Reads `--known-fake` before anything else is opened; an unreadable file is a configuration error. */
+function readKnownFake(file: string): KnownFakeList {
+  try {
+    return loadKnownFakeList(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`--known-fake: cannot read ${quote(file)}: ${code ?? (err as Error).message}`);
+  }
 }
 
 /**
@@ -139,7 +155,8 @@ export function coverageSink(db: Db): CoverageSink {
 
 /**
  * The crawler as `crawl` and `run` build it: the shared store and network layer, the geo and
- * HTTPS probes (databases opened once), the coverage sink and the deny list.
+ * HTTPS probes (databases opened once), the coverage sink, the deny list, and the crawl-time
+ * misreport check (with the known-fake list).
  */
 export async function composeCrawler(app: App, workerId: string | undefined): Promise<Crawler> {
   const { config } = app;
@@ -155,6 +172,14 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
     exclusiveStore: app.db.kind === "pglite",
     geoHttps: new GeoHttpsStore(app.db),
     coverage: coverageSink(app.db),
+    misreports: {
+      check: async (observations) =>
+        void (await checkNewAnswers(
+          app.db,
+          observations.map((o) => ({ domain: o.domain, answer: observationAnswer(o) })),
+          app.knownFake ? { knownFake: app.knownFake } : {},
+        )),
+    },
     geo: await openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb }),
   });
 }

@@ -1,7 +1,9 @@
 import { getPatchStatus } from "../releases/index.js";
+import { patchStatusOf, unknownAssessment } from "../releases/version-model.js";
 import type { Db } from "../store/index.js";
 import { ServerStore } from "../store/index.js";
 import { getGeoHttps } from "../store/geo-https.js";
+import { listMisreportFlags } from "../store/stats-flags.js";
 
 /**
  * What the store knows of one server, in the shape `fedimon server DOMAIN --json` prints and the
@@ -13,6 +15,7 @@ export async function serverView(db: Db, domain: string): Promise<Record<string,
   if (!s) return null;
   const geo = await getGeoHttps(db, domain);
   const patch = await getPatchStatus(db, domain, { includeSoftDenied: true });
+  const flags = await listMisreportFlags(db, { domain });
   return {
     domain: s.domain,
     outcome: s.outcome,
@@ -29,6 +32,15 @@ export async function serverView(db: Db, domain: string): Promise<Record<string,
       : { name: null, family: null, version: null, fork: null, upstreamVersion: null },
     users: { total: s.usersTotal, activeMonth: s.usersActiveMonth, activeHalfyear: s.usersActiveHalfyear },
     posts: s.localPosts,
+    reported: s.reported,
+    flagged: flags.some((f) => f.clearedNote === null),
+    flags: flags.map((f) => ({
+      rule: f.ruleId,
+      reason: f.reason,
+      since: f.since,
+      cleared: f.clearedNote !== null,
+      note: f.clearedNote,
+    })),
     peersCount: s.peersCount,
     registrations: { open: s.registrationsOpen, approvalRequired: s.registrationsApprovalRequired },
     languages: s.languages,
@@ -40,7 +52,7 @@ export async function serverView(db: Db, domain: string): Promise<Record<string,
     behindCdn: geo?.behindCdn ?? null,
     ipv6: geo?.ipv6 ?? null,
     https: geo?.https ?? null,
-    patch: patch ?? { status: "unknown", behindBy: null, advisories: [] },
+    patch: patch ?? patchStatusOf(unknownAssessment()),
     responseTimeMillis: s.responseTimeMillis,
     rejectedFields: s.rejectedFields ?? [],
     denyLevel: s.denyLevel,

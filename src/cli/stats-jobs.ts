@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
+import type { KnownFakeList } from "../stats/known-fake.js";
 import type { Db } from "../store/index.js";
 
 const HOUR_MILLIS = 3_600_000;
@@ -14,12 +15,14 @@ export interface StatsJobsOptions {
   signal: AbortSignal;
   /** How often to look for a finished hour or day. Default 60 s. */
   tickMillis?: number;
+  /** The operator's known-fake list (`--known-fake`), for the daily misreport evaluation. */
+  knownFake?: KnownFakeList | null;
 }
 
 /**
- * The statistics schedule inside `fedimon run`: once an hour has ended its rollup is written;
- * once a UTC day has ended, the daily rollup (with the misreport rules and concentration) and the
- * retention pass run. Every job is idempotent, so a restart or a second process does no harm.
+ * The statistics schedule inside `fedimon run`: once a UTC day has ended, the daily rollup (with
+ * the misreport rules and concentration) and the retention pass run; then, once an hour has ended,
+ * its rollup is written (after the day's, so it applies the flags the day's evaluation raised). Every job is idempotent, so a restart or a second process does no harm.
  * One tick at a time: a slow rollup delays the next tick, it never overlaps it.
  */
 export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } {
@@ -30,6 +33,24 @@ export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } 
 
   async function tick(): Promise<void> {
     const now = opts.clock.now().getTime();
+    // The day first: its misreport evaluation raises flags as of midnight, which the rollup of the
+    // hour that ended at midnight must already apply (else the hourly totals would count, for an
+    // hour, servers every breakdown already leaves out).
+    const finishedDay = Math.floor(now / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
+    if (finishedDay > lastDay) {
+      const r = await rollupDay(
+        opts.db,
+        new Date(finishedDay),
+        opts.knownFake ? { knownFake: opts.knownFake } : {},
+      );
+      const kept = await applyRetention(opts.db, new Date(now));
+      log.info("daily rollup and retention", {
+        day: new Date(finishedDay).toISOString(),
+        rows: r.rows,
+        retention: kept,
+      });
+      lastDay = finishedDay;
+    }
     const finishedHour = Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS;
     if (finishedHour > lastHour) {
       const r = await rollupHour(opts.db, new Date(finishedHour));
@@ -39,17 +60,6 @@ export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } 
         millis: Math.round(r.millis),
       });
       lastHour = finishedHour;
-    }
-    const finishedDay = Math.floor(now / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
-    if (finishedDay > lastDay) {
-      const r = await rollupDay(opts.db, new Date(finishedDay));
-      const kept = await applyRetention(opts.db, new Date(now));
-      log.info("daily rollup and retention", {
-        day: new Date(finishedDay).toISOString(),
-        rows: r.rows,
-        retention: kept,
-      });
-      lastDay = finishedDay;
     }
   }
 

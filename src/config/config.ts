@@ -53,6 +53,19 @@ export const ConfigSchema = z.object({
   geoipDb: z.string().nullable().default(null),
   /** `--asn-db FILE`, env `FEDIMON_ASN_DB`. An MMDB ASN database (GeoLite2-ASN format). Default: the shipped ASN tables. */
   asnDb: z.string().nullable().default(null),
+  /**
+   * `--known-fake FILE`, env `FEDIMON_KNOWN_FAKE`. The operator's list of servers known to report
+   * fake figures (docs/stats.md): they are flagged from their first answer and left out of totals.
+   * Default none.
+   */
+  knownFake: z.string().nullable().default(null),
+  /**
+   * `--publish-server-exposure`, env `FEDIMON_PUBLISH_SERVER_EXPOSURE` (`true`/`false`). Publish
+   * each server's patch status and the advisories that affect it in the public API. Default false:
+   * advisory exposure is published in aggregate only, since a per-server list is a list of targets
+   * (docs/api.md); the operator's CLI always shows it.
+   */
+  publishServerExposure: z.boolean().default(false),
   /** `--log-level LEVEL`, env `FEDIMON_LOG_LEVEL`. Default `info`. */
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /**

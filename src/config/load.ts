@@ -28,6 +28,8 @@ export const ENV_VARS: Record<string, keyof Config> = {
   FEDIMON_LOG_FORMAT: "logFormat",
   FEDIMON_GEOIP_DB: "geoipDb",
   FEDIMON_ASN_DB: "asnDb",
+  FEDIMON_KNOWN_FAKE: "knownFake",
+  FEDIMON_PUBLISH_SERVER_EXPOSURE: "publishServerExposure",
 };
 
 const LIST_KEYS = new Set<keyof Config>(["seeds", "allowNetworks", "onlyNetworks"]);
@@ -43,9 +45,15 @@ const NUMBER_KEYS = new Set<keyof Config>([
   "maxRetryAfterSecs",
 ]);
 
+const BOOLEAN_KEYS = new Set<keyof Config>(["publishServerExposure"]);
+
 /** Turns a flag or environment string into the type its setting wants. */
 function coerce(key: keyof Config, value: unknown): unknown {
   if (typeof value !== "string") return value;
+  if (BOOLEAN_KEYS.has(key)) {
+    const v = value.trim().toLowerCase();
+    return v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : value;
+  }
   if (LIST_KEYS.has(key))
     return value
       .split(",")

@@ -31,6 +31,19 @@ export interface SoftwareInfo {
 }
 
 /**
+ * Usage figures a server reported that were not kept as they came (a monthly-active count above
+ * the total, a count beyond any real server, a negative number): the number as reported, beside
+ * the kept (sanitized) value, which is null. Null for a figure kept as reported or not reported.
+ * The misreport rules judge these; totals only ever sum the kept values.
+ */
+export interface ReportedFigures {
+  usersTotal: number | null;
+  usersActiveMonth: number | null;
+  usersActiveHalfyear: number | null;
+  localPosts: number | null;
+}
+
+/**
  * Everything one poll learned about one server. Every field the poll could not learn is null
  * (never 0 for unknown). This is the typed value that crosses from `crawl/` into `store/`.
  */
@@ -59,6 +72,8 @@ export interface Observation {
   webDomain: string | null;
   /** Numbers that made no sense and were dropped, with the reason (e.g. `usersTotal: negative`). */
   rejectedFields: string[];
+  /** What the server reported for the usage figures that were not kept; null when all were kept. */
+  reported: ReportedFigures | null;
 }
 
 /** An Observation with every optional field unknown, as the base for building one. */
@@ -82,5 +97,6 @@ export function emptyObservation(domain: string, observedAt: Date, outcome: Outc
     title: null,
     webDomain: null,
     rejectedFields: [],
+    reported: null,
   };
 }

@@ -20,7 +20,7 @@ import { PROBE_DEADLINE_MILLIS, probeServer } from "./pipeline.js";
 import { TaskPool } from "./pool.js";
 import type { ProgressSnapshot, RequestCountsSnapshot, SeedResult } from "./progress.js";
 import { ProgressCounter, RequestCounts, tallied } from "./progress.js";
-import { ResultWriter } from "./result-writer.js";
+import { ResultWriter, type MisreportSink } from "./result-writer.js";
 import { CoverageCollector, type CoverageSink } from "./coverage.js";
 import { claimSize, DueScheduler, LEASE_MILLIS, probeSlots } from "./scheduler.js";
 
@@ -126,6 +126,11 @@ export interface CrawlerOptions {
    * (`runOnce`) or a day (`runForever`). Default none (nothing collected).
    */
   coverage?: CoverageSink | null;
+  /**
+   * Where each batch's answers are judged by the misreport rules before they are written, so a
+   * misreporter is flagged from its first answer. Default none (the daily evaluation only).
+   */
+  misreports?: MisreportSink | null;
   /** Source of the cadence jitter. Default `Math.random`. */
   random?: () => number;
 }
@@ -323,6 +328,7 @@ class CrawlerImpl implements Crawler {
       extraSuffixes: o.extraSuffixes ?? [],
       ...(o.spamCap !== undefined ? { spamCap: o.spamCap } : {}),
       geoSink: o.geoHttps ?? null,
+      misreportSink: o.misreports ?? null,
       onFlushed: (_written, newDomains) => {
         if (newDomains > 0) wake();
       },

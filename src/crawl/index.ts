@@ -16,3 +16,4 @@ export { locateAndGrade, MIN_DAILY_BUDGET_MILLIS } from "./geo-step.js";
 export type { GeoHttpsSink, GeoStepDeps, GeoStepResult } from "./geo-step.js";
 export { CoverageCollector, COVERAGE_PERIOD_MILLIS } from "./coverage.js";
 export type { CoverageSink } from "./coverage.js";
+export type { MisreportSink } from "./result-writer.js";

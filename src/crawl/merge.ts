@@ -34,7 +34,8 @@ function nonEmpty(list: string[] | null): string[] | null {
  * - approval required comes from the instance API (v2 `registrations.approval_required`, v1
  *   `approval_required`), which is where Mastodon says it; null when there is none;
  * - title is the instance API's, else NodeInfo `nodeName`; languages the instance API's, else NodeInfo's;
- * - rejected fields of both are kept (`field: reason`; the instance API's prefixed `instance.`).
+ * - rejected fields of both are kept (`field: reason`; the instance API's prefixed `instance.`),
+ *   and NodeInfo's dropped usage figures as reported (`reported`, for the misreport rules).
  */
 export function mergeObservation(m: MergeInput): Observation {
   const ni = m.nodeInfo;
@@ -62,5 +63,6 @@ export function mergeObservation(m: MergeInput): Observation {
     title: inst?.title ?? ni.nodeName ?? null,
     webDomain: m.webDomain,
     rejectedFields: [...ni.rejectedFields, ...(inst?.rejectedFields ?? []).map((f) => `instance.${f}`)],
+    reported: ni.reported,
   };
 }

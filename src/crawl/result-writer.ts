@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.js";
+import type { Observation } from "../core/observation.js";
 import type { Logger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import { SPAM_CAP_PER_REGISTRABLE } from "../domains/index.js";
@@ -20,6 +21,14 @@ const SEEN_CACHE_TTL_MILLIS = 24 * 60 * 60 * 1000;
  */
 const MAX_FLUSH_ATTEMPTS = 3;
 
+/**
+ * Where each batch's new answers go to be judged by the misreport rules, before they are written
+ * (the rules compare each with the answer the store still holds). A failure is logged, never fatal.
+ */
+export interface MisreportSink {
+  check(observations: readonly Observation[]): Promise<void>;
+}
+
 /** Options of {@link ResultWriter}. */
 export interface ResultWriterOptions {
   store: ServerStore;
@@ -36,6 +45,8 @@ export interface ResultWriterOptions {
    * transaction: a failure there is logged and those rows dropped, never the polls). Default none.
    */
   geoSink?: GeoHttpsSink | null;
+  /** Where new answers are judged by the misreport rules, just before each flush writes them. Default none. */
+  misreportSink?: MisreportSink | null;
   /** Called after each flush with how many polls were written and how many new names were admitted. */
   onFlushed?: (written: number, newDomains: number) => void;
 }
@@ -182,6 +193,7 @@ export class ResultWriter {
         ...(this.opts.spamCap !== undefined ? { spamCap: this.opts.spamCap } : {}),
       });
       stats.invalid += invalid;
+      await this.#checkMisreports(polls);
       // The store holds the cap again under a lock, with the counts of every crawler sharing it.
       const spamCap = this.opts.spamCap ?? SPAM_CAP_PER_REGISTRABLE;
       const res = await this.opts.store.complete(this.opts.owner, polls, { candidates, now, spamCap });
@@ -222,6 +234,21 @@ export class ResultWriter {
       throw err;
     } finally {
       this.#flushing = false;
+    }
+  }
+
+  /** The misreport check of the batch's answers (polls that read NodeInfo). Not retried: the next poll checks again. */
+  async #checkMisreports(polls: readonly CompletedPoll[]): Promise<void> {
+    const sink = this.opts.misreportSink;
+    const answers = polls.map((p) => p.observation).filter((o) => o.software !== null);
+    if (!sink || answers.length === 0) return;
+    try {
+      await sink.check(answers);
+    } catch (err) {
+      this.opts.logger.warn("misreport check failed; the daily evaluation will judge these answers", {
+        error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+        answers: answers.length,
+      });
     }
   }
 

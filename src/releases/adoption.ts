@@ -2,7 +2,7 @@ import type { ParsedVersion } from "../core/observation.js";
 import { compareVersions, formatVersion } from "../software/version.js";
 import type { CompiledAdvisory } from "./advisories.js";
 import type { SoftwareContext } from "./version-model.js";
-import { assessVersion } from "./version-model.js";
+import { assessVersion, patchStatusOf } from "./version-model.js";
 import type { PatchStatus, PatchStatusName } from "./types.js";
 import { PATCH_STATUSES } from "./types.js";
 
@@ -131,7 +131,7 @@ export function computeAdoption(
     if (!ctx) continue;
     const mau = s.usersActiveMonth !== null && s.usersActiveMonth > 0 ? s.usersActiveMonth : 0;
     const a = assessVersion(s.version, ctx);
-    perServer.set(s.domain, { status: a.status, behindBy: a.behindBy, advisories: a.advisories });
+    perServer.set(s.domain, patchStatusOf(a));
     add(statusAgg, `${s.software}\u0000${a.status}`, mau);
     for (const id of a.advisories) add(advAgg, `${s.software}\u0000${id}`, mau);
     if (s.version === null || a.branch === null) continue;

@@ -25,6 +25,12 @@ export interface BranchInfo {
   supported: boolean;
   /** Last supported moment when the EOL table gives a date. */
   supportedUntil: Date | null;
+  /**
+   * When an end-of-life branch stopped being supported, when known: the EOL table's date, or its
+   * last release plus the support window for a stale branch. Null for a supported branch, and for
+   * one the table calls end of life without a date.
+   */
+  unsupportedSince: Date | null;
   supportSource: SupportSource;
 }
 
@@ -114,6 +120,10 @@ export function buildBranchModel(
       supportSource = "stale";
       supported = false;
     }
+    let unsupportedSince: Date | null = null;
+    if (!supported && supportSource === "table") unsupportedSince = supportedUntil;
+    if (!supported && supportSource === "stale")
+      unsupportedSince = new Date(lastReleasedAt.getTime() + windowMillis);
     branches.set(key, {
       key,
       major,
@@ -124,6 +134,7 @@ export function buildBranchModel(
       lastReleasedAt,
       supported,
       supportedUntil,
+      unsupportedSince,
       supportSource,
     });
   }
@@ -135,6 +146,28 @@ export function isOlderThanNewest(model: BranchModel, major: number, minor: numb
   if (model.newest === null) return false;
   const [nm, nn] = model.newest.split(".").map(Number) as [number, number];
   return compareBranches({ major, minor }, { major: nm, minor: nn }) < 0;
+}
+
+/**
+ * The support state of a branch the model has no release for: the EOL table's word when it names
+ * the branch (with the table's date), else end of life below the newest branch (date unknown), else
+ * unknown (a branch newer than any release: the poller may lag).
+ */
+export function unknownBranchSupport(
+  model: BranchModel,
+  eolTable: EolTable,
+  major: number,
+  minor: number,
+  now: Date,
+): { supported: boolean | null; supportedUntil: Date | null } {
+  const entry = eolEntry(eolTable, model.software, major, minor);
+  if (entry) {
+    const supported = entry.supportedUntil
+      ? now.getTime() < entry.supportedUntil.getTime()
+      : entry.eol === false;
+    return { supported, supportedUntil: entry.supportedUntil };
+  }
+  return { supported: isOlderThanNewest(model, major, minor) ? false : null, supportedUntil: null };
 }
 
 /**

@@ -19,7 +19,7 @@ import type { EolTable } from "./eol-table.js";
 import { DEFAULT_EOL_TABLE } from "./eol-table.js";
 import type { PatchStatus } from "./types.js";
 import type { SoftwareContext } from "./version-model.js";
-import { assessVersion, effectiveVersion } from "./version-model.js";
+import { assessVersion, effectiveVersion, patchStatusOf, unknownAssessment } from "./version-model.js";
 
 /** A server counts in the statistics when seen up within this many days. Default 7. */
 export const DEFAULT_UP_WITHIN_DAYS = 7;
@@ -99,7 +99,7 @@ export async function recomputeAdoption(
 ): Promise<{ day: string; snapshot: AdoptionSnapshot }> {
   const contexts = await loadSoftwareContexts(db, now, opts);
   const since = new Date(now.getTime() - (opts.upWithinDays ?? DEFAULT_UP_WITHIN_DAYS) * 86_400_000);
-  const rows = await loadServersForAdoption(db, since);
+  const rows = await loadServersForAdoption(db, since, { countedOnly: true });
   const tracked = new Set(contexts.keys());
   const servers: AdoptionServer[] = [];
   for (const row of rows) {
@@ -131,9 +131,8 @@ export async function getPatchStatus(
   const contexts = await loadSoftwareContexts(db, now, opts);
   const software = trackedSoftware(row, new Set(contexts.keys()));
   const ctx = software === null ? undefined : contexts.get(software);
-  if (!ctx || software === null) return { status: "unknown", behindBy: null, advisories: [] };
-  const a = assessVersion(toAdoptionServer(row, software).version, ctx);
-  return { status: a.status, behindBy: a.behindBy, advisories: a.advisories };
+  if (!ctx || software === null) return patchStatusOf(unknownAssessment());
+  return patchStatusOf(assessVersion(toAdoptionServer(row, software).version, ctx));
 }
 
 /** How one release was adopted on its branch, from the daily history. */

@@ -75,11 +75,29 @@ export const PATCH_STATUSES = [
 /** One per-server patch state. */
 export type PatchStatusName = (typeof PATCH_STATUSES)[number];
 
-/** What `fedimon server DOMAIN --json` shows under `patch`. */
+/** A release branch's support state: `end_of_life` and `supported` as the model judges it, `unknown` else. */
+export const BRANCH_SUPPORT_STATES = ["supported", "end_of_life", "unknown"] as const;
+
+/** One support state. */
+export type BranchSupport = (typeof BRANCH_SUPPORT_STATES)[number];
+
+/**
+ * What `fedimon server DOMAIN --json` shows under `patch`: the status, and always both facts it
+ * rests on, since the advice differs (patch within the branch, or move to a supported branch):
+ * the advisories that apply, and the branch's support state.
+ */
 export interface PatchStatus {
   status: PatchStatusName;
   /** Final releases of the server's branch newer than what it runs; null when not comparable. */
   behindBy: number | null;
   /** Advisory ids (GHSA, or CVE when no GHSA) that affect the version it runs, sorted. */
   advisories: string[];
+  /** The release branch it runs (`4.3`), or null when its version cannot be read. */
+  branch: string | null;
+  /** Whether that branch is supported, end of life, or unknown (no readable version, a branch newer than any release). */
+  branchSupport: BranchSupport;
+  /** For an end-of-life branch: the first day (`YYYY-MM-DD`) it was no longer supported, when known. */
+  endOfLifeSince: string | null;
+  /** For a supported branch with a published end: its last supported day (`YYYY-MM-DD`). */
+  supportedUntil: string | null;
 }

@@ -4,7 +4,13 @@ import { defaultFixturesDir } from "../../sim/fixtures-dir.js";
 import { parseVersion } from "../software/version.js";
 import { mastodonContext } from "./testing.js";
 import { PATCH_STATUSES } from "./types.js";
-import { assessVersion, describeVersion, effectiveVersion } from "./version-model.js";
+import {
+  assessVersion,
+  describeVersion,
+  effectiveVersion,
+  patchStatusOf,
+  unknownAssessment,
+} from "./version-model.js";
 
 const d = (s: string): Date => new Date(`${s}T12:00:00Z`);
 
@@ -124,6 +130,47 @@ describe("assessVersion on the simulated Mastodon history", () => {
     // A branch newer than any release (4.6 is not in the served history) is not judged.
     expect(judge("4.6.4", "2026-05-01")).toEqual({ status: "unknown", behindBy: null, advisories: [] });
     expect(judge("garbage", "2026-05-01")).toEqual({ status: "unknown", behindBy: null, advisories: [] });
+  });
+
+  it("always carries the branch's support state beside the advisories", () => {
+    const ctx = (now: string) => mastodonContext(d(now));
+    const support = (version: string, now: string) => {
+      const { branch, branchSupport, endOfLifeSince, supportedUntil, advisories } = patchStatusOf(
+        assessVersion(effectiveVersion({ version, fork: null, upstreamVersion: null }), ctx(now)),
+      );
+      return { branch, branchSupport, endOfLifeSince, supportedUntil, affected: advisories.length > 0 };
+    };
+    // An advisory applies and the branch is end of life: both facts, with the table's date.
+    expect(support("4.2.27", "2026-05-01")).toEqual({
+      branch: "4.2",
+      branchSupport: "end_of_life",
+      endOfLifeSince: "2026-01-09",
+      supportedUntil: null,
+      affected: true,
+    });
+    // 3.0 is below the table's "<3.3: end of life" (no date) and has no release in the history.
+    expect(support("3.0.1", "2026-05-01")).toMatchObject({
+      branch: "3.0",
+      branchSupport: "end_of_life",
+      endOfLifeSince: null,
+      affected: true,
+    });
+    // Supported with a published end: its last supported day.
+    expect(support("4.2.26", "2026-01-01")).toMatchObject({
+      branchSupport: "supported",
+      supportedUntil: "2026-01-08",
+      endOfLifeSince: null,
+    });
+    expect(support("4.6.4", "2026-05-01")).toMatchObject({ branch: "4.6", branchSupport: "unknown" });
+    expect(patchStatusOf(unknownAssessment())).toEqual({
+      status: "unknown",
+      behindBy: null,
+      advisories: [],
+      branch: null,
+      branchSupport: "unknown",
+      endOfLifeSince: null,
+      supportedUntil: null,
+    });
   });
 
   it("forks are judged by the upstream version they carry", () => {

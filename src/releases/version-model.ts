@@ -3,7 +3,7 @@ import { compareVersions, parseVersion } from "../software/version.js";
 import type { CompiledAdvisory } from "./advisories.js";
 import { advisoryAffects } from "./advisories.js";
 import type { BranchModel } from "./branches.js";
-import { branchKey, isOlderThanNewest, unknownBranchSupported } from "./branches.js";
+import { branchKey, isOlderThanNewest, unknownBranchSupport } from "./branches.js";
 import type { EolTable } from "./eol-table.js";
 import type { PatchStatus, PatchStatusName, Release } from "./types.js";
 
@@ -99,8 +99,29 @@ const UNKNOWN: PatchAssessment = {
   behindBy: null,
   advisories: [],
   branch: null,
+  branchSupport: "unknown",
+  endOfLifeSince: null,
+  supportedUntil: null,
   prerelease: null,
 };
+
+/** The per-server record of an assessment (what every view of a server's patch state shows). */
+export function patchStatusOf(a: PatchAssessment): PatchStatus {
+  return {
+    status: a.status,
+    behindBy: a.behindBy,
+    advisories: a.advisories,
+    branch: a.branch,
+    branchSupport: a.branchSupport,
+    endOfLifeSince: a.endOfLifeSince,
+    supportedUntil: a.supportedUntil,
+  };
+}
+
+/** The assessment of a server whose version cannot be judged (untracked software, unreadable version). */
+export function unknownAssessment(): PatchAssessment {
+  return { ...UNKNOWN, advisories: [] };
+}
 
 function dayOf(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -158,13 +179,25 @@ export function assessVersion(v: ParsedVersion | null, ctx: SoftwareContext): Pa
   const advisories = matchingAdvisories(v, ctx);
   const info = ctx.model.branches.get(facts.branch as string);
   let behindBy: number | null = null;
-  let supported: boolean;
+  let support: boolean | null;
+  let until: Date | null;
+  let since: Date | null = null;
   if (info) {
     behindBy = info.finals.filter((f) => compareVersions(f, v) > 0).length;
-    supported = info.supported;
+    support = info.supported;
+    until = info.supportedUntil;
+    since = info.unsupportedSince;
   } else {
-    supported = unknownBranchSupported(ctx.model, ctx.eolTable, v.major, v.minor, ctx.now);
+    ({ supported: support, supportedUntil: until } = unknownBranchSupport(
+      ctx.model,
+      ctx.eolTable,
+      v.major,
+      v.minor,
+      ctx.now,
+    ));
+    if (support === false) since = until;
   }
+  const supported = support !== false;
   const olderBranch = isOlderThanNewest(ctx.model, v.major, v.minor);
   let status: PatchStatusName;
   if (advisories.length > 0) status = "affected";
@@ -173,5 +206,14 @@ export function assessVersion(v: ParsedVersion | null, ctx: SoftwareContext): Pa
   else if (!info) status = olderBranch ? "unsupported_branch" : "unknown";
   else status = behindBy !== null && behindBy > 0 ? "behind" : "up_to_date";
   if (status === "prerelease") behindBy = null;
-  return { status, behindBy, advisories, branch: facts.branch, prerelease: facts.prerelease };
+  return {
+    status,
+    behindBy,
+    advisories,
+    branch: facts.branch,
+    branchSupport: support === null ? "unknown" : support ? "supported" : "end_of_life",
+    endOfLifeSince: !supported && since ? dayOf(since) : null,
+    supportedUntil: supported && until ? dayOf(new Date(until.getTime() - 86_400_000)) : null,
+    prerelease: facts.prerelease,
+  };
 }

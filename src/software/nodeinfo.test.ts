@@ -156,6 +156,36 @@ describe("parseNodeInfo: misreport rules", () => {
     expect(r.value.rejectedFields).toContain(reason);
   });
 
+  it("keeps what the server reported beside the sanitized value when a figure is dropped", () => {
+    const r = parseNodeInfo(
+      base({ users: { total: 10_000_000, activeMonth: 50_000_000 }, localPosts: 1e12 }),
+    );
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.value).toMatchObject({
+      usersTotal: 10_000_000,
+      usersActiveMonth: null,
+      localPosts: null,
+      reported: {
+        usersTotal: null,
+        usersActiveMonth: 50_000_000,
+        usersActiveHalfyear: null,
+        localPosts: 1e12,
+      },
+    });
+    const strings = parseNodeInfo(base({ users: { total: "5", activeHalfyear: "9" } }));
+    if (!strings.ok) throw new Error(strings.reason);
+    expect(strings.value.reported).toEqual({
+      usersTotal: null,
+      usersActiveMonth: null,
+      usersActiveHalfyear: 9,
+      localPosts: null,
+    });
+    const honest = parseNodeInfo(base({ users: { total: 10, activeMonth: 5 }, localPosts: "lots" }));
+    if (!honest.ok) throw new Error(honest.reason);
+    // A figure that is not a number at all has nothing to keep.
+    expect(honest.value.reported).toBe(null);
+  });
+
   it("rejects a wrongly typed openRegistrations and reads Pleroma's approval flag", () => {
     const r = parseNodeInfo(
       base({}, { openRegistrations: "yes", metadata: { accountApprovalRequired: true } }),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SoftwareInfo } from "../core/observation.js";
+import type { ReportedFigures, SoftwareInfo } from "../core/observation.js";
 import { identifySoftware } from "./families.js";
 import { FieldReader, isRecord, prop, SANITY_LIMITS, zodReason } from "./fields.js";
 import { fail, ok, type ParseResult } from "./parse-result.js";
@@ -109,6 +109,11 @@ export interface NodeInfoData {
   languages: string[] | null;
   /** Numbers and fields that made no sense and were dropped, as `field: reason`. */
   rejectedFields: string[];
+  /**
+   * The usage figures that were dropped, as the server reported them (null when every figure was
+   * kept): the misreport rules need them, an impossible figure being the strongest evidence there is.
+   */
+  reported: ReportedFigures | null;
 }
 
 const NodeInfoEnvelope = z.looseObject({
@@ -137,6 +142,7 @@ function readProtocols(value: unknown, r: FieldReader): string[] {
  * when it is not an object naming its software; every other oddity is kept as null with a
  * rejected field or a warning. Cross-field rules: monthly or half-year active users above the
  * total are rejected (they cannot be a subset of it); monthly above half-year is only a warning.
+ * A usage figure that is dropped is kept as reported in `reported`, for the misreport rules.
  */
 export function parseNodeInfo(json: unknown): ParseResult<NodeInfoData> {
   try {
@@ -200,6 +206,12 @@ function parseNodeInfoUnsafe(json: unknown): ParseResult<NodeInfoData> {
     r.warnings.push("usersActiveMonth exceeds usersActiveHalfyear");
   }
   const localPosts = r.count(prop(usage, "localPosts"), "localPosts", SANITY_LIMITS.posts);
+  const reported = reportedFigures(
+    [prop(users, "total"), usersTotal],
+    [prop(users, "activeMonth"), usersActiveMonth],
+    [prop(users, "activeHalfyear"), usersActiveHalfyear],
+    [prop(usage, "localPosts"), localPosts],
+  );
   const openRegistrations = r.bool(prop(json, "openRegistrations"), "openRegistrations");
   const approvalValue = prop(metadata, "accountApprovalRequired") ?? prop(metadata, "approvalRequired");
   const approvalRequired = r.bool(approvalValue, "approvalRequired");
@@ -225,7 +237,34 @@ function parseNodeInfoUnsafe(json: unknown): ParseResult<NodeInfoData> {
       nodeName,
       languages,
       rejectedFields: r.rejected,
+      reported,
     },
     r.warnings,
   );
+}
+
+/** A number as the server sent it (a JSON number, or a decimal string), or null. */
+function sentNumber(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "string" && /^\s*-?\d{1,30}(\.\d{1,30})?\s*$/.test(value)) return Number(value);
+  return null;
+}
+
+type SentAndKept = [sent: unknown, kept: number | null];
+
+/** The figures that were sent as numbers but not kept; null when there are none. */
+function reportedFigures(
+  users: SentAndKept,
+  month: SentAndKept,
+  halfyear: SentAndKept,
+  posts: SentAndKept,
+): ReportedFigures | null {
+  const dropped = ([sent, kept]: SentAndKept): number | null => (kept === null ? sentNumber(sent) : null);
+  const out: ReportedFigures = {
+    usersTotal: dropped(users),
+    usersActiveMonth: dropped(month),
+    usersActiveHalfyear: dropped(halfyear),
+    localPosts: dropped(posts),
+  };
+  return Object.values(out).some((v) => v !== null) ? out : null;
 }

@@ -1,4 +1,4 @@
-import type { Answer } from "./types.js";
+import type { Answer, Figures } from "./types.js";
 
 /**
  * The misreport rule set (docs/stats.md lists each rule with its thresholds). Every rule has a
@@ -13,6 +13,7 @@ export const MISREPORT_RULES = {
   flat_activity: { title: "Activity figures flat across months" },
   identical_farm: { title: "Identical figures across a farm of related domains" },
   known_fake: { title: "On the known-fake list" },
+  impossible_figure: { title: "A figure no server can have" },
 } as const;
 
 /** One misreport rule id. */
@@ -81,6 +82,12 @@ export interface MisreportThresholds {
     /** ... over at least this many points. */
     minPoints: number;
   };
+  impossibleFigure: {
+    /** Flag when users (total, monthly or half-year active) reported exceed this ... */
+    maxUsers: number;
+    /** ... or posts reported exceed this (the parser's own limits: far above any real server). */
+    maxPosts: number;
+  };
   identicalFarm: {
     /** At least this many servers with the same (users, monthly active, posts). */
     minServers: number;
@@ -131,6 +138,7 @@ export const DEFAULT_MISREPORT_THRESHOLDS: MisreportThresholds = {
   },
   noisyActivity: { windowDays: 30, minPairs: 10, minMedianMau: 20, medianLogChange: 0.2 },
   flatActivity: { minDays: 60, minMau: 50, minPoints: 8 },
+  impossibleFigure: { maxUsers: 1e9, maxPosts: 1e11 },
   identicalFarm: { minServers: 3, sameRegistrableMinUsers: 2, anyDomainMinUsers: 10, anyDomainMinPosts: 100 },
 };
 
@@ -147,16 +155,56 @@ export interface MisreportSubject {
 const DAY_MILLIS = 86_400_000;
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 
+/**
+ * The figures the rules judge: what the server reported, also where the parser dropped a figure
+ * as impossible (a monthly-active count above the total, a count beyond any real server). The
+ * sums use the kept figures; a rule that saw only those would never see the strongest evidence.
+ */
+export function reportedFigures(p: Answer): Answer {
+  const r = p.reported;
+  if (!r) return p;
+  return {
+    at: p.at,
+    usersTotal: r.usersTotal ?? p.usersTotal,
+    usersActiveMonth: r.usersActiveMonth ?? p.usersActiveMonth,
+    usersActiveHalfyear: r.usersActiveHalfyear ?? p.usersActiveHalfyear,
+    localPosts: r.localPosts ?? p.localPosts,
+  };
+}
+
 /** Whether an answer breaks rule `mau_above_total` (the check without the sentence). */
 export function mauAbove(
-  p: Answer,
+  answer: Answer,
   t: MisreportThresholds["mauAboveTotal"] = DEFAULT_MISREPORT_THRESHOLDS.mauAboveTotal,
 ): boolean {
+  const p = reportedFigures(answer);
   return (
     p.usersActiveMonth !== null &&
     p.usersTotal !== null &&
     p.usersActiveMonth > p.usersTotal * t.ratio + t.slack
   );
+}
+
+const FIGURE_NAMES: Record<keyof Figures, string> = {
+  usersTotal: "users",
+  usersActiveMonth: "monthly active users",
+  usersActiveHalfyear: "half-year active users",
+  localPosts: "posts",
+};
+
+/** Rule `impossible_figure` on one answer: the reason, or null when every figure is possible. */
+export function impossibleFigureReason(
+  answer: Answer,
+  t: MisreportThresholds["impossibleFigure"] = DEFAULT_MISREPORT_THRESHOLDS.impossibleFigure,
+): string | null {
+  const p = reportedFigures(answer);
+  for (const key of ["usersTotal", "usersActiveMonth", "usersActiveHalfyear", "localPosts"] as const) {
+    const v = p[key];
+    const max = key === "localPosts" ? t.maxPosts : t.maxUsers;
+    if (v !== null && v > max)
+      return `Reports ${fmt(v)} ${FIGURE_NAMES[key]}, more than any server can have (limit ${fmt(max)}).`;
+  }
+  return null;
 }
 
 /** The first point of the trailing run of points that all satisfy `cond` (null: the latest does not). */
@@ -172,10 +220,11 @@ function trailingRunStart(points: readonly Answer[], cond: (p: Answer) => boolea
 
 /** Rule `mau_above_total` on one answer (used both on a history and on the instant check). */
 export function mauAboveTotalReason(
-  p: Answer,
+  answer: Answer,
   t = DEFAULT_MISREPORT_THRESHOLDS.mauAboveTotal,
 ): string | null {
-  if (!mauAbove(p, t)) return null;
+  if (!mauAbove(answer, t)) return null;
+  const p = reportedFigures(answer);
   return `Reports ${fmt(p.usersActiveMonth!)} monthly active users but only ${fmt(p.usersTotal!)} users in total.`;
 }
 
@@ -190,7 +239,13 @@ export interface Jump {
 }
 
 /** Rule `impossible_jump` between two consecutive answers `a` then `b`. */
-export function findJump(a: Answer, b: Answer, t = DEFAULT_MISREPORT_THRESHOLDS.impossibleJump): Jump | null {
+export function findJump(
+  before: Answer,
+  after: Answer,
+  t = DEFAULT_MISREPORT_THRESHOLDS.impossibleJump,
+): Jump | null {
+  const a = reportedFigures(before);
+  const b = reportedFigures(after);
   const gapMillis = b.at.getTime() - a.at.getTime();
   if (gapMillis <= 0 || gapMillis > t.maxGapDays * DAY_MILLIS) return null;
   const days = Math.max(1, gapMillis / DAY_MILLIS);
@@ -205,6 +260,17 @@ export function findJump(a: Answer, b: Answer, t = DEFAULT_MISREPORT_THRESHOLDS.
     if (perDay >= factor) return { figure, from, to, fromAt: a.at, toAt: b.at, factorPerDay: perDay };
   }
   return null;
+}
+
+/** The flag of rule `impossible_jump` for a jump (its evidence lets later evaluations keep it). */
+export function jumpFlag(domain: string, j: Jump): MisreportFlag {
+  return {
+    domain,
+    ruleId: "impossible_jump",
+    reason: jumpReason(j),
+    since: j.toAt,
+    evidence: { from: j.from, figure: figureIndex(j.figure) },
+  };
 }
 
 /** The sentence shown for a jump. */
@@ -240,22 +306,31 @@ export function evaluateHistoryRules(
   const mau = mauAboveTotalReason(latest, t.mauAboveTotal);
   if (mau) flag("mau_above_total", mau, trailingRunStart(points, (p) => mauAbove(p, t.mauAboveTotal))!.at);
 
+  const impossible = (p: Answer): boolean => impossibleFigureReason(p, t.impossibleFigure) !== null;
+  const figure = impossibleFigureReason(latest, t.impossibleFigure);
+  if (figure) flag("impossible_figure", figure, trailingRunStart(points, impossible)!.at);
+
   const u = t.usersFarAbovePosts;
   const ageDays = (now.getTime() - s.firstSeenAt.getTime()) / DAY_MILLIS;
-  const farAbove = (p: Answer): boolean =>
-    p.usersTotal !== null &&
-    p.localPosts !== null &&
-    p.usersTotal >= u.minUsers &&
-    p.usersTotal > u.ratio * p.localPosts;
+  const farAbove = (answer: Answer): boolean => {
+    const p = reportedFigures(answer);
+    return (
+      p.usersTotal !== null &&
+      p.localPosts !== null &&
+      p.usersTotal >= u.minUsers &&
+      p.usersTotal > u.ratio * p.localPosts
+    );
+  };
   if (
     s.softwareFamily !== null &&
     u.families.includes(s.softwareFamily) &&
     ageDays >= u.minAgeDays &&
     farAbove(latest)
   ) {
+    const r = reportedFigures(latest);
     flag(
       "users_far_above_posts",
-      `Reports ${fmt(latest.usersTotal!)} users but only ${fmt(latest.localPosts!)} posts after ${Math.floor(ageDays)} days: more than ${u.ratio} times as many users as posts.`,
+      `Reports ${fmt(r.usersTotal!)} users but only ${fmt(r.localPosts!)} posts after ${Math.floor(ageDays)} days: more than ${u.ratio} times as many users as posts.`,
       trailingRunStart(points, farAbove)!.at,
     );
   }
@@ -307,14 +382,7 @@ function latestJump(
   let found: MisreportFlag | null = null;
   for (let i = points.length - 1; i > 0 && !found; i--) {
     const j = findJump(points[i - 1]!, points[i]!, t.impossibleJump);
-    if (!j) continue;
-    found = {
-      domain: s.domain,
-      ruleId: "impossible_jump",
-      reason: jumpReason(j),
-      since: j.toAt,
-      evidence: { from: j.from, figure: figureIndex(j.figure) },
-    };
+    if (j) found = jumpFlag(s.domain, j);
   }
   found ??= previous.find((f) => f.ruleId === "impossible_jump") ?? null;
   if (!found) return null;
@@ -322,7 +390,7 @@ function latestJump(
   const figure = FIGURES[found.evidence.figure ?? -1];
   const from = found.evidence.from;
   if (!figure || from === undefined) return null;
-  const value = latest[figure.key];
+  const value = reportedFigures(latest)[figure.key];
   if (value === null || (value + 1) / (from + 1) < figure.factor(t.impossibleJump)) return null;
   return { ...found, domain: s.domain };
 }

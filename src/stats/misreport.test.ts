@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseKnownFakeList } from "./known-fake.js";
 import { detectMisreports, instantFlags } from "./misreport.js";
+import { judgeNewAnswer } from "./misreport-answer.js";
 import { findFarms } from "./misreport-farm.js";
 import {
   DEFAULT_MISREPORT_THRESHOLDS,
@@ -44,7 +45,7 @@ const honestMau = (i: number): number => 200 + Math.round(8 * Math.sin(i / 2));
 
 describe("the rule set", () => {
   it("gives every rule an id and a title", () => {
-    expect(MISREPORT_RULE_IDS).toHaveLength(7);
+    expect(MISREPORT_RULE_IDS).toHaveLength(8);
     for (const id of MISREPORT_RULE_IDS) expect(MISREPORT_RULES[id].title.length).toBeGreaterThan(10);
   });
 
@@ -271,5 +272,69 @@ describe("instantFlags", () => {
       }),
     ).toEqual([]);
     expect(instantFlags({ current: null, baseline: null, clearedRules: [] })).toEqual([]);
+  });
+});
+
+describe("figures dropped by the parser, as reported", () => {
+  // What the NodeInfo parser keeps of "10,000,000 users, 50,000,000 monthly active": the total,
+  // and the monthly figure as reported beside a null kept value.
+  const dropped = (hours: number, reported: Partial<Answer["reported"] & object>): Answer => ({
+    at: new Date(NOW.getTime() + hours * 3_600_000),
+    usersTotal: 10_000_000,
+    usersActiveMonth: null,
+    usersActiveHalfyear: null,
+    localPosts: 900_000_000,
+    reported: {
+      usersTotal: null,
+      usersActiveMonth: null,
+      usersActiveHalfyear: null,
+      localPosts: null,
+      ...reported,
+    },
+  });
+
+  it("are judged by the instant checks, the history rules and the crawl-time check", () => {
+    const mau = dropped(0, { usersActiveMonth: 50_000_000 });
+    expect(instantFlags({ current: mau, baseline: null, clearedRules: [] })).toEqual(["mau_above_total"]);
+    const history = evaluateHistoryRules(subject([...daily(3, () => ({})), mau]), NOW);
+    expect(history.map((f) => [f.ruleId, f.reason])).toEqual([
+      ["mau_above_total", "Reports 50,000,000 monthly active users but only 10,000,000 users in total."],
+    ]);
+    const judged = judgeNewAnswer({ domain: "x.example", answer: mau, previous: null });
+    expect(judged.raised.map((f) => f.ruleId)).toEqual(["mau_above_total"]);
+    expect(judged.notBroken).toEqual(["impossible_figure"]);
+  });
+
+  it("raise impossible_figure for a count no server can have", () => {
+    const absurd: Answer = { ...dropped(0, { localPosts: 1e15 }), usersTotal: 1000, localPosts: null };
+    expect(instantFlags({ current: absurd, baseline: null, clearedRules: [] })).toEqual([
+      "impossible_figure",
+    ]);
+    expect(ids(subject([...daily(3, () => ({})), absurd]))).toEqual(["impossible_figure"]);
+    expect(instantFlags({ current: absurd, baseline: null, clearedRules: ["*"] })).toEqual([]);
+  });
+
+  it("the crawl-time check sees a jump from the stored answer and the known-fake list", () => {
+    const before: Answer = {
+      at: NOW,
+      usersTotal: 900,
+      usersActiveMonth: 90,
+      usersActiveHalfyear: null,
+      localPosts: 10,
+    };
+    const after: Answer = { ...before, at: new Date(NOW.getTime() + 2 * 3_600_000), usersTotal: 40_000 };
+    const list = parseKnownFakeList("fake.example # sells followers\n");
+    const jump = judgeNewAnswer(
+      { domain: "a.fake.example", answer: after, previous: before },
+      { knownFake: list },
+    );
+    expect(jump.raised.map((f) => [f.ruleId, f.reason])).toEqual([
+      ["impossible_jump", "Users went from 900 to 40,000 within 2 h, a rise no real server makes."],
+      ["known_fake", "Listed as reporting fake figures (entry fake.example: sells followers)."],
+    ]);
+    expect(jump.raised[0]!.evidence).toEqual({ from: 900, figure: 0 });
+    expect(jump.notBroken).toEqual(["mau_above_total", "impossible_figure"]);
+    // The first answer has nothing to jump from; an honest one raises nothing.
+    expect(judgeNewAnswer({ domain: "x.example", answer: after, previous: null }).raised).toEqual([]);
   });
 });

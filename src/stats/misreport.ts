@@ -4,6 +4,7 @@ import {
   DEFAULT_MISREPORT_THRESHOLDS,
   evaluateHistoryRules,
   findJump,
+  impossibleFigureReason,
   mauAbove,
   type MisreportFlag,
   type MisreportRuleId,
@@ -44,20 +45,26 @@ export function detectPerServer(
   const latest: FarmCandidate[] = [];
   for (const s of subjects) {
     flags.push(...evaluateHistoryRules(s, now, t, opts.previous?.get(s.domain) ?? []));
-    const hit = list.match(s.domain);
-    if (hit) {
-      flags.push({
-        domain: s.domain,
-        ruleId: "known_fake",
-        reason: `Listed as reporting fake figures (entry ${hit.entry}${hit.note ? `: ${hit.note}` : ""}).`,
-        since: opts.previous?.get(s.domain)?.find((f) => f.ruleId === "known_fake")?.since ?? now,
-        evidence: {},
-      });
-    }
+    const since = opts.previous?.get(s.domain)?.find((f) => f.ruleId === "known_fake")?.since ?? now;
+    const listed = knownFakeFlag(s.domain, list, since);
+    if (listed) flags.push(listed);
     const p = s.points.at(-1);
     if (p) latest.push({ domain: s.domain, registrableDomain: s.registrableDomain, latest: p });
   }
   return { flags, latest };
+}
+
+/** The flag of rule `known_fake` when the domain (or a parent) is on the list, else null. */
+export function knownFakeFlag(domain: string, list: KnownFakeList, since: Date): MisreportFlag | null {
+  const hit = list.match(domain);
+  if (!hit) return null;
+  return {
+    domain,
+    ruleId: "known_fake",
+    reason: `Listed as reporting fake figures (entry ${hit.entry}${hit.note ? `: ${hit.note}` : ""}).`,
+    since,
+    evidence: {},
+  };
 }
 
 /**
@@ -87,8 +94,9 @@ export function finishMisreports(
 
 /**
  * The rules that can be checked on a single new answer, so an hourly total never counts a server
- * in the hour it starts to misreport: monthly active above total, and a jump from the last value of
- * an earlier day. Rules the operator cleared for this server are skipped.
+ * in the hour it starts to misreport: monthly active above total, a figure no server can have, and
+ * a jump from the last value of an earlier day. Rules the operator cleared for this server are
+ * skipped. The figures judged are those reported (`reportedFigures`), not only those kept.
  */
 export function instantFlags(
   state: Pick<ServerState, "current" | "baseline" | "clearedRules">,
@@ -100,6 +108,8 @@ export function instantFlags(
   const cleared = (id: string): boolean =>
     state.clearedRules.includes(id) || state.clearedRules.includes("*");
   if (!cleared("mau_above_total") && mauAbove(cur, t.mauAboveTotal)) out.push("mau_above_total");
+  if (!cleared("impossible_figure") && impossibleFigureReason(cur, t.impossibleFigure))
+    out.push("impossible_figure");
   if (
     !cleared("impossible_jump") &&
     state.baseline &&

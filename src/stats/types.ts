@@ -34,6 +34,11 @@ export interface Figures {
 /** A server's last answer: when, and what it said. */
 export interface Answer extends Figures {
   at: Date;
+  /**
+   * Figures the server reported that were not kept (the kept one above is null), as reported; the
+   * misreport rules judge these, sums never include them. Absent or null: every figure was kept.
+   */
+  reported?: Figures | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { AdoptionSnapshot } from "../releases/adoption.js";
 import type { DailyVersionCount } from "../releases/adoption-curves.js";
 import type { Db } from "./db.js";
+import { countedServerSql } from "./stats-flags.js";
 
 // What the adoption statistics read from `servers`, and their daily history (version, branch,
 // advisory and status tables). Tables: migrations/0020_releases.sql.
@@ -46,12 +47,18 @@ function toServerVersion(r: ServerVersionDbRow): ServerVersionRow {
 
 /**
  * Servers that count in the adoption statistics: seen up since `upSince`, with a software name,
- * not hard deny-listed (soft deny-listed ones count in aggregates).
+ * not hard deny-listed (soft deny-listed ones count in aggregates); with `countedOnly`, not flagged
+ * as misreporting either (the statistics leave those out; per-server patch statuses do not).
  */
-export async function loadServersForAdoption(db: Db, upSince: Date): Promise<ServerVersionRow[]> {
+export async function loadServersForAdoption(
+  db: Db,
+  upSince: Date,
+  opts: { countedOnly?: boolean } = {},
+): Promise<ServerVersionRow[]> {
   const rows = await db.query<ServerVersionDbRow>(
-    `SELECT ${SERVER_VERSION_COLUMNS} FROM servers
-     WHERE software_name IS NOT NULL AND last_seen_up_at >= $1 AND deny_level IS DISTINCT FROM 'hard'`,
+    `SELECT ${SERVER_VERSION_COLUMNS} FROM servers s
+     WHERE software_name IS NOT NULL AND last_seen_up_at >= $1 AND deny_level IS DISTINCT FROM 'hard'
+       ${opts.countedOnly ? `AND ${countedServerSql("s")}` : ""}`,
     [upSince],
   );
   return rows.map(toServerVersion);

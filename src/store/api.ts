@@ -1,5 +1,5 @@
 import type { Db } from "./db.js";
-import { listableServerSql } from "./stats-flags.js";
+import { countedServerSql, listableServerSql } from "./stats-flags.js";
 
 /**
  * Queries the public API needs that no other module owns: operations figures for
@@ -111,6 +111,7 @@ export interface VersionCountRow {
 /**
  * Servers seen up since `upSince` (not hard-denied: soft ones count in aggregates) by software and
  * exact version, largest first; optionally one software. Versions nobody reported are `null`.
+ * Servers a misreport flag stands on are left out (as from every breakdown).
  */
 export async function versionCounts(
   db: Db,
@@ -120,9 +121,9 @@ export async function versionCounts(
     `SELECT software_name AS software, software_version AS version, min(version_major) AS major,
        min(version_minor) AS minor, count(*)::int AS servers, COALESCE(sum(users_total), 0)::float8 AS users,
        COALESCE(sum(users_active_month), 0)::float8 AS mau
-     FROM servers
+     FROM servers s
      WHERE last_seen_up_at >= $1 AND deny_level IS DISTINCT FROM 'hard' AND software_name IS NOT NULL
-       AND ($2::text IS NULL OR software_name = $2)
+       AND ($2::text IS NULL OR software_name = $2) AND ${countedServerSql("s")}
      GROUP BY software_name, software_version
      ORDER BY servers DESC, software_name, software_version NULLS LAST
      LIMIT $3`,
@@ -262,6 +263,39 @@ export interface PatchStatusRow {
   status: string;
   behindBy: number | null;
   advisories: string[];
+  branch: string | null;
+  branchSupport: string;
+  endOfLifeSince: string | null;
+  supportedUntil: string | null;
+}
+
+/** A stored patch status and when the job computed it. */
+export interface StoredPatchStatus extends Omit<PatchStatusRow, "domain" | "software"> {
+  computedAt: Date;
+}
+
+/**
+ * One server's stored patch status (the one source the public API shows, and the listing filters
+ * on), or null when the patch-status job has not judged it yet.
+ */
+export async function getStoredPatchStatus(db: Db, domain: string): Promise<StoredPatchStatus | null> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT status, behind_by, advisories, branch, branch_support, end_of_life_since::text AS eol,
+       supported_until::text AS until, computed_at FROM server_patch_status WHERE domain = $1`,
+    [domain],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    status: r.status as string,
+    behindBy: r.behind_by === null ? null : Number(r.behind_by),
+    advisories: (r.advisories as string[] | null) ?? [],
+    branch: (r.branch as string | null) ?? null,
+    branchSupport: r.branch_support as string,
+    endOfLifeSince: (r.eol as string | null) ?? null,
+    supportedUntil: (r.until as string | null) ?? null,
+    computedAt: new Date(r.computed_at as string),
+  };
 }
 
 /**
@@ -283,12 +317,19 @@ export async function replacePatchStatuses(
         status: r.status,
         behind_by: r.behindBy,
         advisories: r.advisories,
+        branch: r.branch,
+        branch_support: r.branchSupport,
+        end_of_life_since: r.endOfLifeSince,
+        supported_until: r.supportedUntil,
       }));
       const out = await tx.query<{ n: number }>(
         `WITH ins AS (
-           INSERT INTO server_patch_status (domain, software, status, behind_by, advisories, computed_at)
-           SELECT x.domain, x.software, x.status, x.behind_by, x.advisories, $2
-           FROM jsonb_to_recordset($1::jsonb) AS x(domain text, software text, status text, behind_by int, advisories text[])
+           INSERT INTO server_patch_status (domain, software, status, behind_by, advisories, branch, branch_support,
+             end_of_life_since, supported_until, computed_at)
+           SELECT x.domain, x.software, x.status, x.behind_by, x.advisories, x.branch, x.branch_support,
+             x.end_of_life_since, x.supported_until, $2
+           FROM jsonb_to_recordset($1::jsonb) AS x(domain text, software text, status text, behind_by int,
+             advisories text[], branch text, branch_support text, end_of_life_since date, supported_until date)
            WHERE EXISTS (SELECT 1 FROM servers s WHERE s.domain = x.domain)
            ON CONFLICT (domain) DO NOTHING
            RETURNING 1)
@@ -299,4 +340,42 @@ export async function replacePatchStatuses(
     }
     return written;
   });
+}
+
+/** One tracked server's stored patch status, as the aggregate exposure counts it. */
+export interface ExposureRow {
+  software: string;
+  status: string;
+  advisories: string[];
+  branch: string | null;
+  branchSupport: string;
+  country: string | null;
+  usersActiveMonth: number | null;
+  computedAt: Date;
+}
+
+/**
+ * The stored patch status of every tracked server that counts in aggregates: seen up since
+ * `upSince`, not hard deny-listed, no misreport flag standing. No domain leaves this function:
+ * the caller aggregates (advisory exposure is published in aggregate only by default).
+ */
+export async function exposureRows(db: Db, upSince: Date): Promise<ExposureRow[]> {
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT p.software, p.status, p.advisories, p.branch, p.branch_support, g.country, s.users_active_month,
+       p.computed_at
+     FROM server_patch_status p JOIN servers s ON s.domain = p.domain LEFT JOIN server_geo g ON g.domain = p.domain
+     WHERE p.software IS NOT NULL AND s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard'
+       AND ${countedServerSql("s")}`,
+    [upSince.toISOString()],
+  );
+  return rows.map((r) => ({
+    software: r.software as string,
+    status: r.status as string,
+    advisories: (r.advisories as string[] | null) ?? [],
+    branch: (r.branch as string | null) ?? null,
+    branchSupport: r.branch_support as string,
+    country: (r.country as string | null) ?? null,
+    usersActiveMonth: r.users_active_month === null ? null : Number(r.users_active_month),
+    computedAt: new Date(r.computed_at as string),
+  }));
 }

@@ -1,10 +1,12 @@
 import type { HttpsGrade } from "../https/index.js";
 import type { Db } from "./db.js";
+import { countedServerSql } from "./stats-flags.js";
 
 /**
  * Which servers the network-level statistics count: those seen up since `seenUpSince` (a server
  * down for a month should not weigh on today's map), hard deny-listed ones never (they are never
- * contacted; soft ones count in aggregates, as the deny list says).
+ * contacted; soft ones count in aggregates, as the deny list says), and never a server a misreport
+ * flag stands on (left out of every total and breakdown until the flag is cleared).
  */
 export interface GeoStatsOptions {
   seenUpSince: Date;
@@ -17,7 +19,7 @@ export interface UsersCount {
   activeUsers: number;
 }
 
-const SCOPE = `s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard'`;
+const SCOPE = `s.last_seen_up_at >= $1 AND s.deny_level IS DISTINCT FROM 'hard' AND ${countedServerSql("s")}`;
 const COUNTS = `count(*)::int AS servers, COALESCE(sum(s.users_total), 0)::float8 AS users,
                 COALESCE(sum(s.users_active_month), 0)::float8 AS active_users`;
 

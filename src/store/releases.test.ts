@@ -219,22 +219,27 @@ for (const backend of testBackends()) {
       expect((await readAdoptionSnapshot(db, "2026-04-23"))?.snapshot.statuses.length).toBe(3);
 
       const now = t("2026-04-27");
+      // Affected and on an end-of-life branch: both facts, every time.
       expect(await getPatchStatus(db, "g.test", { now })).toEqual({
         status: "affected",
         behindBy: 17,
         advisories: ["GHSA-5r37-qpwq-2jhh"],
+        branch: "4.2",
+        branchSupport: "end_of_life",
+        endOfLifeSince: "2026-01-09",
+        supportedUntil: null,
       });
-      expect(await getPatchStatus(db, "a.test", { now })).toEqual({
+      expect(await getPatchStatus(db, "a.test", { now })).toMatchObject({
         status: "up_to_date",
         behindBy: 0,
         advisories: [],
       });
-      expect(await getPatchStatus(db, "odd.test", { now })).toEqual({
+      expect(await getPatchStatus(db, "odd.test", { now })).toMatchObject({
         status: "unknown",
         behindBy: null,
         advisories: [],
       });
-      expect(await getPatchStatus(db, "pl.test", { now })).toEqual({
+      expect(await getPatchStatus(db, "pl.test", { now })).toMatchObject({
         status: "unknown",
         behindBy: null,
         advisories: [],
@@ -242,7 +247,7 @@ for (const backend of testBackends()) {
       expect(await getPatchStatus(db, "nowhere.test", { now })).toBeNull();
       // Soft deny-listed: counted above, never shown one by one.
       expect(await getPatchStatus(db, "soft.test", { now })).toBeNull();
-      expect(await getPatchStatus(db, "soft.test", { now, includeSoftDenied: true })).toEqual({
+      expect(await getPatchStatus(db, "soft.test", { now, includeSoftDenied: true })).toMatchObject({
         status: "up_to_date",
         behindBy: 0,
         advisories: [],

@@ -1,4 +1,4 @@
-import type { Observation } from "../core/observation.js";
+import type { Observation, ReportedFigures } from "../core/observation.js";
 import type { Outcome } from "../core/outcome.js";
 import { isOutcome } from "../core/outcome.js";
 
@@ -130,6 +130,8 @@ export interface ServerRecord {
   responseTimeMillis: number | null;
   optedOutUntil: Date | null;
   rejectedFields: string[] | null;
+  /** Usage figures reported but not kept, as reported (the kept value is null); null when all were kept. */
+  reported: ReportedFigures | null;
   provenReal: boolean;
   instanceApi: InstanceApi | null;
   /** The last complete week of activity read, or null. */
@@ -179,6 +181,10 @@ export interface ServerRow {
   response_time_ms: number | null;
   opted_out_until: Date | null;
   rejected_fields: string[] | null;
+  reported_users_total: number | null;
+  reported_users_active_month: number | null;
+  reported_users_active_halfyear: number | null;
+  reported_local_posts: number | null;
   proven_real: boolean;
   instance_api: string | null;
   activity_fetched_at: Date | null;
@@ -208,6 +214,21 @@ function apiOf(v: string | null): InstanceApi | null {
 function num(v: unknown): number | null {
   if (v === null || v === undefined) return null;
   return typeof v === "number" ? v : Number(v);
+}
+
+function reportedOf(r: ServerRow): ReportedFigures | null {
+  const out: ReportedFigures = {
+    usersTotal: num(r.reported_users_total),
+    usersActiveMonth: num(r.reported_users_active_month),
+    usersActiveHalfyear: num(r.reported_users_active_halfyear),
+    localPosts: num(r.reported_local_posts),
+  };
+  return Object.values(out).some((v) => v !== null) ? out : null;
+}
+
+/** A finite number, else null (figures as reported may be anything a float holds). */
+function finiteOrNull(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
 
 /** Maps a full `servers` row to the typed record. */
@@ -257,6 +278,7 @@ export function toServerRecord(r: ServerRow): ServerRecord {
     responseTimeMillis: r.response_time_ms,
     optedOutUntil: r.opted_out_until,
     rejectedFields: r.rejected_fields,
+    reported: reportedOf(r),
     provenReal: r.proven_real,
     instanceApi: apiOf(r.instance_api),
     activityWeek:
@@ -355,6 +377,10 @@ export function completedToJson(c: CompletedPoll): Record<string, unknown> {
     title: cleanText(o.title, 500),
     web_domain: cleanText(o.webDomain, 300),
     rejected_fields: o.rejectedFields.length > 0 ? cleanList(o.rejectedFields) : null,
+    reported_users_total: finiteOrNull(o.reported?.usersTotal),
+    reported_users_active_month: finiteOrNull(o.reported?.usersActiveMonth),
+    reported_users_active_halfyear: finiteOrNull(o.reported?.usersActiveHalfyear),
+    reported_local_posts: finiteOrNull(o.reported?.localPosts),
     next_due_at: c.nextDueAt?.toISOString() ?? null,
     consecutive_failures: c.consecutiveFailures,
     opted_out_until: c.optedOutUntil?.toISOString() ?? null,

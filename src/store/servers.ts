@@ -36,6 +36,10 @@ const DATA_COLUMNS: [string, string][] = [
   ["title", "text"],
   ["web_domain", "text"],
   ["rejected_fields", "text[]"],
+  ["reported_users_total", "float8"],
+  ["reported_users_active_month", "float8"],
+  ["reported_users_active_halfyear", "float8"],
+  ["reported_local_posts", "float8"],
 ];
 
 /** The activity columns, replaced together when the activity endpoint was read. */
@@ -110,10 +114,12 @@ WITH v AS (
 ), ins AS (
   INSERT INTO observations (domain, observed_at, outcome, http_status, software_name, software_version, fork,
     users_total, users_active_month, users_active_halfyear, local_posts, peers_count, registrations_open,
-    response_time_ms)
+    response_time_ms, reported_users_total, reported_users_active_month, reported_users_active_halfyear,
+    reported_local_posts)
   SELECT v.domain, v.observed_at, v.outcome, v.http_status, v.software_name, v.software_version, v.fork,
     v.users_total, v.users_active_month, v.users_active_halfyear, v.local_posts, v.peers_count,
-    v.registrations_open, v.response_time_ms
+    v.registrations_open, v.response_time_ms, v.reported_users_total, v.reported_users_active_month,
+    v.reported_users_active_halfyear, v.reported_local_posts
   FROM v JOIN upd ON upd.domain = v.domain
   ON CONFLICT (domain, observed_at) DO NOTHING
   RETURNING 1

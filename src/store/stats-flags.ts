@@ -1,5 +1,6 @@
 import type { MisreportFlag, MisreportRuleId, MisreportSubject } from "../stats/misreport-rules.js";
 import type { ClearedFlag, MisreportOverride } from "../stats/overrides.js";
+import type { Answer, Figures } from "../stats/types.js";
 import type { Db } from "./db.js";
 import { jsonRows } from "./json-rows.js";
 import { dayStart, historyUnionSql, isoDay } from "./stats-history.js";
@@ -50,11 +51,23 @@ export async function loadMisreportOverrides(db: Db): Promise<MisreportOverride[
   }));
 }
 
+/** The figures of a latest answer (kept and as reported), in `servers` and in `observations` alike. */
+const LATEST_COLUMNS = [
+  "users_total",
+  "users_active_month",
+  "users_active_halfyear",
+  "local_posts",
+  "reported_users_total",
+  "reported_users_active_month",
+  "reported_users_active_halfyear",
+  "reported_local_posts",
+];
+
 /**
  * What the misreport rules need of the servers whose history key lies in [fromId, toId] (all
  * servers that ever answered, hard-denied ones excepted): the daily history's last answer per day
- * over the `lookbackDays` before `now` (both history tiers), then the latest answer from `servers`
- * when it is newer. Callers page through the key range (`serverKeyRange`) to bound memory.
+ * over the `lookbackDays` before `now` (both history tiers), then the latest answer at or before
+ * `now` when it is newer (from `servers`, or the raw observations for a server that answered since). Callers page through the key range (`serverKeyRange`) to bound memory.
  */
 export async function loadMisreportSubjects(
   db: Db,
@@ -71,10 +84,16 @@ export async function loadMisreportSubjects(
          array_agg(users_total ORDER BY day) AS u, array_agg(users_active_month ORDER BY day) AS m,
          array_agg(users_active_halfyear ORDER BY day) AS hy, array_agg(local_posts ORDER BY day) AS p
        FROM h WHERE last_ok_at IS NOT NULL AND last_ok_at <= $3 GROUP BY server_id)
-     SELECT s.domain, s.registrable_domain, s.software_family, s.first_seen_at, s.last_seen_up_at,
-       s.users_total, s.users_active_month, s.users_active_halfyear, s.local_posts,
+     SELECT s.domain, s.registrable_domain, s.software_family, s.first_seen_at,
+       CASE WHEN s.last_seen_up_at <= $3 THEN s.last_seen_up_at ELSE ob.observed_at END AS latest_at,
+       ${LATEST_COLUMNS.map((c) => `CASE WHEN s.last_seen_up_at <= $3 THEN s.${c} ELSE ob.${c} END AS ${c}`).join(", ")},
        agg.at_ms, agg.u, agg.m, agg.hy, agg.p
      FROM stats_server_keys k JOIN servers s ON s.domain = k.domain LEFT JOIN agg ON agg.server_id = k.server_id
+     LEFT JOIN LATERAL (
+       SELECT observed_at, ${LATEST_COLUMNS.join(", ")} FROM observations o
+       WHERE s.last_seen_up_at > $3 AND o.domain = s.domain AND o.observed_at <= $3 AND o.observed_at >= $1::date
+         AND (o.outcome = 'ok' OR o.software_name IS NOT NULL)
+       ORDER BY o.observed_at DESC LIMIT 1) ob ON true
      WHERE k.server_id BETWEEN $4 AND $5
        AND s.deny_level IS DISTINCT FROM 'hard' AND s.last_seen_up_at IS NOT NULL AND s.first_seen_at <= $3`,
     [isoDay(from), isoDay(now), now.toISOString(), range.fromId, range.toId],
@@ -86,22 +105,28 @@ export async function loadMisreportSubjects(
     const m = (r.m as unknown[] | null) ?? [];
     const hy = (r.hy as unknown[] | null) ?? [];
     const p = (r.p as unknown[] | null) ?? [];
-    const points = at.map((ms, i) => ({
+    const points: Answer[] = at.map((ms, i) => ({
       at: new Date(Number(ms)),
       usersTotal: n(u[i]),
       usersActiveMonth: n(m[i]),
       usersActiveHalfyear: n(hy[i]),
       localPosts: n(p[i]),
     }));
-    const lastUp = r.last_seen_up_at ? new Date(r.last_seen_up_at as string) : null;
-    if (lastUp && lastUp <= now && (points.length === 0 || lastUp > points.at(-1)!.at)) {
+    // The latest answer at or before `now`: the servers row's, or (for a server that answered
+    // again since) the latest raw observation's, with what was reported beside what was kept.
+    const lastUp = r.latest_at ? new Date(r.latest_at as string) : null;
+    if (lastUp && (points.length === 0 || lastUp > points.at(-1)!.at)) {
       points.push({
         at: lastUp,
         usersTotal: n(r.users_total),
         usersActiveMonth: n(r.users_active_month),
         usersActiveHalfyear: n(r.users_active_halfyear),
         localPosts: n(r.local_posts),
+        reported: reportedOf(r),
       });
+    } else if (lastUp && points.at(-1)?.at.getTime() === lastUp.getTime()) {
+      // The daily history's last answer is that same answer: it carries what was reported.
+      points.at(-1)!.reported = reportedOf(r);
     }
     return {
       domain: r.domain as string,
@@ -111,6 +136,18 @@ export async function loadMisreportSubjects(
       points,
     };
   });
+}
+
+/** A servers row's `reported_*` columns as figures; null when every figure was kept. */
+function reportedOf(r: Record<string, unknown>): Figures | null {
+  const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  const out = {
+    usersTotal: n(r.reported_users_total),
+    usersActiveMonth: n(r.reported_users_active_month),
+    usersActiveHalfyear: n(r.reported_users_active_halfyear),
+    localPosts: n(r.reported_local_posts),
+  };
+  return Object.values(out).some((v) => v !== null) ? out : null;
 }
 
 /** The range of history keys in use (for paging), or null when there are none. */
@@ -164,8 +201,24 @@ function toFlags(rows: Record<string, unknown>[]): StoredFlag[] {
   }));
 }
 
+/** Standing and cleared flags as the rows the flag statements read (`jsonb_to_recordset`). */
+function flagRows(flags: readonly MisreportFlag[], cleared: readonly ClearedFlag[]) {
+  return [
+    ...flags.map((f) => ({ ...f, note: null as string | null })),
+    ...cleared.map((f) => ({ ...f, note: f.note })),
+  ].map((f) => ({
+    domain: f.domain,
+    rule_id: f.ruleId,
+    reason: f.reason,
+    since: f.since.toISOString(),
+    evidence: f.evidence,
+    cleared_note: f.note,
+  }));
+}
+
 /**
- * Replaces the stored flags with one evaluation's result: flags no longer raised are removed; a
+ * Replaces the stored flags with one evaluation's result: flags no longer raised are removed (but
+ * not those the crawler raised after the evaluation's instant, which it could not see); a
  * flag raised before keeps its `since` and `raised_at`; cleared flags are kept with the operator's
  * note. One transaction, so readers never see a half-written set. Evaluations only move forward:
  * when a later evaluation is already stored (a re-run of an old day), nothing is written and the
@@ -177,17 +230,7 @@ export async function writeMisreportFlags(
   flags: readonly MisreportFlag[],
   cleared: readonly ClearedFlag[],
 ): Promise<boolean> {
-  const rows = [
-    ...flags.map((f) => ({ ...f, note: null as string | null })),
-    ...cleared.map((f) => ({ ...f, note: f.note })),
-  ].map((f) => ({
-    domain: f.domain,
-    rule_id: f.ruleId,
-    reason: f.reason,
-    since: f.since.toISOString(),
-    evidence: f.evidence,
-    cleared_note: f.note,
-  }));
+  const rows = flagRows(flags, cleared);
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [7_310_645]);
     const latest = await tx.query<{ value: Date | string }>(
@@ -199,11 +242,15 @@ export async function writeMisreportFlags(
        ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
       [evaluatedAt.toISOString()],
     );
+    // A flag the crawler raised after this evaluation's instant was not seen by it: it stays.
     await tx.query(
-      `DELETE FROM misreport_flags f WHERE NOT EXISTS (
+      `DELETE FROM misreport_flags f WHERE f.raised_at <= $2 AND NOT EXISTS (
          SELECT 1 FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rule_id text)
          WHERE x.domain = f.domain AND x.rule_id = f.rule_id)`,
-      [JSON.stringify(rows.map((r) => ({ domain: r.domain, rule_id: r.rule_id })))],
+      [
+        JSON.stringify(rows.map((r) => ({ domain: r.domain, rule_id: r.rule_id }))),
+        evaluatedAt.toISOString(),
+      ],
     );
     await tx.query(
       `INSERT INTO misreport_flags (domain, rule_id, reason, since, evidence, cleared_note, raised_at, evaluated_at)
@@ -218,6 +265,112 @@ export async function writeMisreportFlags(
     );
     return true;
   });
+}
+
+/** What the crawl-time check reads of servers about to get a new answer. */
+export interface AnswerContext {
+  /** The answer the servers row holds now (the one before the new answer), or null: never answered. */
+  previous: Answer | null;
+  /** The operator's overrides for this server (rule ids, `*` for all) and their note. */
+  overrides: MisreportOverride | null;
+  /** Rule ids of the flags stored for it now. */
+  stored: string[];
+}
+
+/**
+ * The previous answer, overrides and stored flags of each of these servers, read before their new
+ * answers are written (the crawl-time misreport check compares the two answers).
+ */
+export async function loadAnswerContexts(
+  db: Db,
+  domains: readonly string[],
+): Promise<Map<string, AnswerContext>> {
+  const out = new Map<string, AnswerContext>();
+  if (domains.length === 0) return out;
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT s.domain, s.last_seen_up_at, s.users_total, s.users_active_month, s.users_active_halfyear,
+       s.local_posts, s.reported_users_total, s.reported_users_active_month, s.reported_users_active_halfyear,
+       s.reported_local_posts,
+       (SELECT array_agg(o.rule_id ORDER BY o.rule_id) FROM misreport_overrides o WHERE o.domain = s.domain) AS clear,
+       (SELECT string_agg(DISTINCT o.note, '; ') FROM misreport_overrides o WHERE o.domain = s.domain) AS note,
+       (SELECT array_agg(f.rule_id ORDER BY f.rule_id) FROM misreport_flags f WHERE f.domain = s.domain) AS stored
+     FROM servers s WHERE s.domain = ANY($1::text[])`,
+    [[...domains]],
+  );
+  const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  for (const r of rows) {
+    const at = r.last_seen_up_at ? new Date(r.last_seen_up_at as string) : null;
+    const clear = (r.clear as string[] | null) ?? [];
+    out.set(r.domain as string, {
+      previous: at && {
+        at,
+        usersTotal: n(r.users_total),
+        usersActiveMonth: n(r.users_active_month),
+        usersActiveHalfyear: n(r.users_active_halfyear),
+        localPosts: n(r.local_posts),
+        reported: reportedOf(r),
+      },
+      overrides:
+        clear.length > 0
+          ? {
+              domain: r.domain as string,
+              clear: clear as (MisreportRuleId | "*")[],
+              note: (r.note as string | null) ?? "",
+            }
+          : null,
+      stored: (r.stored as string[] | null) ?? [],
+    });
+  }
+  return out;
+}
+
+/**
+ * Writes what the crawl-time check found, without touching any other flag: raised flags are added,
+ * raised at their `since` (the answer that raised them; a flag already stored keeps its earlier
+ * `since` and `raised_at`), cleared ones are kept with the
+ * operator's note, and `withdrawn` flags (rules judged on the latest answer alone, which the new
+ * answer no longer breaks) are removed. The daily evaluation still owns the whole set.
+ */
+export async function raiseMisreportFlags(
+  db: Db,
+  raised: readonly MisreportFlag[],
+  cleared: readonly ClearedFlag[],
+  withdrawn: readonly { domain: string; ruleId: MisreportRuleId }[],
+): Promise<void> {
+  if (raised.length + cleared.length + withdrawn.length === 0) return;
+  const rows = flagRows(raised, cleared);
+  await db.transaction(async (tx) => {
+    if (withdrawn.length > 0) {
+      await tx.query(
+        `DELETE FROM misreport_flags f USING jsonb_to_recordset($1::jsonb) AS x(domain text, rule_id text)
+         WHERE f.domain = x.domain AND f.rule_id = x.rule_id`,
+        [JSON.stringify(withdrawn.map((w) => ({ domain: w.domain, rule_id: w.ruleId })))],
+      );
+    }
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO misreport_flags (domain, rule_id, reason, since, evidence, cleared_note, raised_at, evaluated_at)
+       SELECT DISTINCT ON (x.domain, x.rule_id) x.domain, x.rule_id, x.reason, x.since, x.evidence, x.cleared_note,
+         x.since, x.since
+       FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rule_id text, reason text, since timestamptz,
+         evidence jsonb, cleared_note text)
+       WHERE EXISTS (SELECT 1 FROM servers s WHERE s.domain = x.domain)
+       ON CONFLICT (domain, rule_id) DO UPDATE SET reason = EXCLUDED.reason, evidence = EXCLUDED.evidence,
+         cleared_note = EXCLUDED.cleared_note,
+         since = LEAST(misreport_flags.since, EXCLUDED.since),
+         raised_at = LEAST(misreport_flags.raised_at, EXCLUDED.raised_at)`,
+      [JSON.stringify(rows)],
+    );
+  });
+}
+
+/**
+ * The condition a `servers` row (alias `alias`) must meet to count in a breakdown read from the
+ * latest state (countries, networks, HTTPS, versions, adoption): no misreport flag stands on it.
+ * The rollups decide the same through the standing of each server (`stats/totals.ts`).
+ */
+export function countedServerSql(alias = "s"): string {
+  return `NOT EXISTS (SELECT 1 FROM misreport_flags mf WHERE mf.domain = ${alias}.domain AND mf.cleared_note IS NULL)`;
 }
 
 /**

@@ -12,6 +12,13 @@ export interface StoredAnswer {
   usersActiveMonth: number | null;
   usersActiveHalfyear: number | null;
   localPosts: number | null;
+  /** Figures reported but not kept (the servers row's `reported_*`); null when all were kept. */
+  reported?: {
+    usersTotal: number | null;
+    usersActiveMonth: number | null;
+    usersActiveHalfyear: number | null;
+    localPosts: number | null;
+  } | null;
 }
 
 /** What the store knows of one server at an instant, before the statistics classify it. */
@@ -47,14 +54,31 @@ const date = (v: unknown): Date | null => (v === null || v === undefined ? null 
 function answer(r: Record<string, unknown>, prefix: string): StoredAnswer | null {
   const at = date(r[`${prefix}_at`]);
   if (!at) return null;
+  const reported = {
+    usersTotal: num(r[`${prefix}_rep_users`]),
+    usersActiveMonth: num(r[`${prefix}_rep_mau`]),
+    usersActiveHalfyear: num(r[`${prefix}_rep_halfyear`]),
+    localPosts: num(r[`${prefix}_rep_posts`]),
+  };
   return {
     at,
     usersTotal: num(r[`${prefix}_users`]),
     usersActiveMonth: num(r[`${prefix}_mau`]),
     usersActiveHalfyear: num(r[`${prefix}_halfyear`]),
     localPosts: num(r[`${prefix}_posts`]),
+    reported: Object.values(reported).some((v) => v !== null) ? reported : null,
   };
 }
+
+/** The figures reported but not kept of the latest answer (servers row, or probed observation), as `raw_rep_*`. */
+const REPORTED_SELECT = [
+  ["users", "reported_users_total"],
+  ["mau", "reported_users_active_month"],
+  ["halfyear", "reported_users_active_halfyear"],
+  ["posts", "reported_local_posts"],
+]
+  .map(([k, col]) => `CASE WHEN s.last_seen_up_at <= $1 THEN s.${col} ELSE r.${col} END AS raw_rep_${k}`)
+  .join(", ");
 
 /**
  * Where a server's country and network come from: `server_geo` (geo/). The network is the hosting
@@ -89,6 +113,7 @@ export async function loadStates(db: Db, at: Date, carryWindowHours: number): Pr
        CASE WHEN s.last_seen_up_at <= $1 THEN s.users_active_month ELSE r.users_active_month END AS raw_mau,
        CASE WHEN s.last_seen_up_at <= $1 THEN s.users_active_halfyear ELSE r.users_active_halfyear END AS raw_halfyear,
        CASE WHEN s.last_seen_up_at <= $1 THEN s.local_posts ELSE r.local_posts END AS raw_posts,
+       ${REPORTED_SELECT},
        CASE WHEN k.baseline_day < $3::date THEN k.baseline_at ELSE d.last_ok_at END AS daily_at,
        CASE WHEN k.baseline_day < $3::date THEN k.baseline_users ELSE d.users_total END AS daily_users,
        CASE WHEN k.baseline_day < $3::date THEN k.baseline_active_month ELSE d.users_active_month END AS daily_mau,
@@ -100,7 +125,9 @@ export async function loadStates(db: Db, at: Date, carryWindowHours: number): Pr
      ${GEO_JOIN}
      LEFT JOIN stats_server_keys k ON k.domain = s.domain
      LEFT JOIN LATERAL (
-       SELECT observed_at, users_total, users_active_month, users_active_halfyear, local_posts FROM observations ob
+       SELECT observed_at, users_total, users_active_month, users_active_halfyear, local_posts,
+         reported_users_total, reported_users_active_month, reported_users_active_halfyear, reported_local_posts
+       FROM observations ob
        WHERE s.last_seen_up_at > $1 AND ob.domain = s.domain AND ob.observed_at > $2 AND ob.observed_at <= $1
          AND (ob.outcome = 'ok' OR ob.software_name IS NOT NULL)
        ORDER BY ob.observed_at DESC LIMIT 1) r ON true

@@ -6,7 +6,13 @@ import {
   networksRoute,
   versionsRoute,
 } from "./breakdowns.js";
-import { advisoriesRoute, patchAdoptionRoute, releaseAdoptionRoute, releasesRoute } from "./releases.js";
+import {
+  advisoriesRoute,
+  exposureRoute,
+  patchAdoptionRoute,
+  releaseAdoptionRoute,
+  releasesRoute,
+} from "./releases.js";
 import { serverHistoryRoute, serverRoute, serversRoute } from "./servers.js";
 import { activityRoute, changesRoute, hashtagRoute, hashtagsRoute } from "./stream.js";
 import { softwareRoute, summaryRoute } from "./summary.js";
@@ -28,6 +34,7 @@ export const API_ROUTES: readonly AnyRoute[] = [
   releasesRoute,
   releaseAdoptionRoute,
   advisoriesRoute,
+  exposureRoute,
   patchAdoptionRoute,
   hashtagsRoute,
   hashtagRoute,

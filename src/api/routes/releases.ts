@@ -1,6 +1,7 @@
 import { getReleaseAdoption } from "../../releases/recompute.js";
 import { PATCH_STATUSES } from "../../releases/types.js";
 import { readAdoptionSnapshot } from "../../store/adoption-history.js";
+import { exposureRows, type ExposureRow } from "../../store/api.js";
 import { listAdvisories, listReleases } from "../../store/releases.js";
 import { notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
@@ -8,6 +9,7 @@ import { iso } from "../schemas/common.js";
 import {
   Advisories,
   AdvisoriesQuery,
+  Exposure,
   PatchAdoption,
   PatchAdoptionQuery,
   ReleaseAdoption,
@@ -147,6 +149,100 @@ export const patchAdoptionRoute = defineRoute({
         usersActiveMonthLatest: b.mauLatest,
         usersActiveMonthBehind: b.mauBehind,
       })),
+    };
+  },
+});
+
+interface ExposureTally {
+  servers: number;
+  affected: number;
+  endOfLife: number;
+}
+
+function tally(map: Map<string, ExposureTally>, key: string, r: ExposureRow): void {
+  const t = map.get(key) ?? { servers: 0, affected: 0, endOfLife: 0 };
+  t.servers++;
+  if (r.advisories.length > 0) t.affected++;
+  if (r.branchSupport === "end_of_life") t.endOfLife++;
+  map.set(key, t);
+}
+
+const withShares = (t: ExposureTally) => ({
+  ...t,
+  affectedShare: t.servers > 0 ? t.affected / t.servers : 0,
+  endOfLifeShare: t.servers > 0 ? t.endOfLife / t.servers : 0,
+});
+
+const SEP = "\u0000";
+const DAY_MILLIS = 86_400_000;
+
+/** `GET /api/v1/exposure`. */
+export const exposureRoute = defineRoute({
+  operationId: "getExposure",
+  path: "/api/v1/exposure",
+  summary: "Advisory exposure in aggregate: per software, advisory, branch and country",
+  description:
+    "Counts and shares of servers an advisory applies to and of servers on end-of-life branches, from each " +
+    "server's patch status (recomputed hourly). Never a server's name: by default the public API publishes " +
+    "advisory exposure in aggregate only (docs/api.md).",
+  tags: ["releases"],
+  query: NoQuery,
+  response: Exposure,
+  cacheSeconds: 300,
+  async handler({ now, ctx }) {
+    const upSince = new Date(now.getTime() - ctx.options.upWithinDays * DAY_MILLIS);
+    const rows = await exposureRows(ctx.db, upSince);
+    const software = new Map<string, ExposureTally>();
+    const branches = new Map<string, ExposureTally & { support: string }>();
+    const countries = new Map<string, ExposureTally>();
+    const advisories = new Map<string, { servers: number; mau: number }>();
+    let computedAt: Date | null = null;
+    for (const r of rows) {
+      if (!computedAt || r.computedAt > computedAt) computedAt = r.computedAt;
+      tally(software, r.software, r);
+      tally(countries, r.country ?? "", r);
+      if (r.branch !== null) {
+        const key = `${r.software}${SEP}${r.branch}`;
+        tally(branches as Map<string, ExposureTally>, key, r);
+        branches.get(key)!.support = r.branchSupport;
+      }
+      for (const id of r.advisories) {
+        const a = advisories.get(`${r.software}${SEP}${id}`) ?? { servers: 0, mau: 0 };
+        a.servers++;
+        a.mau += r.usersActiveMonth ?? 0;
+        advisories.set(`${r.software}${SEP}${id}`, a);
+      }
+    }
+    const bySize = <T extends { servers: number }>(a: [string, T], b: [string, T]) =>
+      b[1].servers - a[1].servers || (a[0] < b[0] ? -1 : 1);
+    return {
+      computedAt: iso(computedAt),
+      upSince: iso(upSince),
+      software: [...software].sort(bySize).map(([k, t]) => ({ software: k, ...withShares(t) })),
+      advisories: [...advisories].sort(bySize).map(([k, a]) => {
+        const [sw, id] = k.split(SEP) as [string, string];
+        return {
+          software: sw,
+          id,
+          servers: a.servers,
+          share: a.servers / (software.get(sw)?.servers ?? a.servers),
+          usersActiveMonth: a.mau,
+        };
+      }),
+      branches: [...branches].sort(bySize).map(([k, t]) => {
+        const [sw, branch] = k.split(SEP) as [string, string];
+        const { support, ...counts } = t;
+        return {
+          software: sw,
+          branch,
+          branchSupport: (["supported", "end_of_life"].includes(support) ? support : "unknown") as
+            "supported" | "end_of_life" | "unknown",
+          ...withShares(counts),
+        };
+      }),
+      countries: [...countries]
+        .sort(bySize)
+        .map(([k, t]) => ({ country: k === "" ? null : k, ...withShares(t) })),
     };
   },
 });

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { isOutcome } from "../../core/outcome.js";
-import { getPatchStatus } from "../../releases/recompute.js";
-import { PATCH_STATUSES } from "../../releases/types.js";
+import { BRANCH_SUPPORT_STATES, PATCH_STATUSES } from "../../releases/types.js";
+import { getStoredPatchStatus } from "../../store/api.js";
 import type { PublicServerRow, ServerFilter } from "../../store/api-servers.js";
 import { countPublicServers, getPublicServer, listPublicServers } from "../../store/api-servers.js";
 import { getGeoHttps } from "../../store/geo-https.js";
@@ -33,8 +33,11 @@ function oneOf<T extends string>(values: readonly T[], v: string | null): T | nu
   return v !== null && (values as readonly string[]).includes(v) ? (v as T) : null;
 }
 
-/** A store row as the API shows it. */
-export function toListItem(r: PublicServerRow): z.input<typeof ServerListItem> {
+/**
+ * A store row as the API shows it. The patch status only with `exposure` (the operator's
+ * `--publish-server-exposure`): by default advisory exposure is published in aggregate only.
+ */
+export function toListItem(r: PublicServerRow, exposure: boolean): z.input<typeof ServerListItem> {
   return {
     domain: r.domain,
     overlay: oneOf(["clearnet", "onion", "i2p"] as const, r.overlay) ?? "clearnet",
@@ -55,7 +58,7 @@ export function toListItem(r: PublicServerRow): z.input<typeof ServerListItem> {
     country: r.country,
     network: { asn: r.asn, org: r.asOrg, provider: r.provider },
     httpsGrade: oneOf(HTTPS_GRADES, r.httpsGrade),
-    patchStatus: oneOf(PATCH_STATUSES, r.patchStatus),
+    ...(exposure ? { patchStatus: oneOf(PATCH_STATUSES, r.patchStatus) } : {}),
     outcome: r.outcome !== null && isOutcome(r.outcome) ? r.outcome : null,
     flagged: r.flagged,
     firstSeenAt: iso(r.firstSeenAt),
@@ -87,6 +90,12 @@ export const serversRoute = defineRoute({
   response: ServerPage,
   cacheSeconds: 60,
   async handler({ query, now, ctx }) {
+    const exposure = ctx.options.publishServerExposure;
+    if (query.patch_status !== undefined && !exposure)
+      throw badRequest(
+        "invalid query: patch_status: this instance publishes advisory exposure in aggregate only " +
+          "(/api/v1/advisories, /api/v1/patch-adoption), not per server",
+      );
     const order = query.order ?? (query.sort === "domain" ? "asc" : "desc");
     let after = null;
     if (query.cursor !== undefined) {
@@ -124,7 +133,7 @@ export const serversRoute = defineRoute({
     const total = Number(counted.body.toString());
     const last = rows.at(-1);
     return {
-      items: rows.map(toListItem),
+      items: rows.map((r) => toListItem(r, exposure)),
       total,
       limit: query.limit,
       nextCursor:
@@ -146,19 +155,37 @@ export const serverRoute = defineRoute({
   response: ServerDetail,
   cacheSeconds: 60,
   notFound: true,
-  async handler({ params, now, ctx }) {
+  async handler({ params, ctx }) {
     const row = await getPublicServer(ctx.db, params.domain);
     if (!row) throw notFound("no such server (or it is not shown one by one)");
+    const exposure = ctx.options.publishServerExposure;
     const [full, geo, patch, flags] = await Promise.all([
       new ServerStore(ctx.db).getServer(params.domain),
       getGeoHttps(ctx.db, params.domain),
-      getPatchStatus(ctx.db, params.domain, { now }),
+      exposure ? getStoredPatchStatus(ctx.db, params.domain) : null,
       listMisreportFlags(ctx.db, { domain: params.domain }),
     ]);
     if (!full) throw notFound("no such server (or it is not shown one by one)");
     const week = full.activityWeek;
+    // One source for both patch fields: the stored row the listing also reads and filters on.
+    const patchFields = exposure
+      ? {
+          patchStatus: patch ? oneOf(PATCH_STATUSES, patch.status) : null,
+          patch: patch && {
+            status: oneOf(PATCH_STATUSES, patch.status) ?? "unknown",
+            behindBy: patch.behindBy,
+            advisories: patch.advisories,
+            branch: patch.branch,
+            branchSupport: oneOf(BRANCH_SUPPORT_STATES, patch.branchSupport) ?? "unknown",
+            endOfLifeSince: patch.endOfLifeSince,
+            supportedUntil: patch.supportedUntil,
+            computedAt: iso(patch.computedAt),
+          },
+        }
+      : {};
     return {
-      ...toListItem(row),
+      ...toListItem(row, false),
+      ...patchFields,
       title: full.title,
       languages: full.languages,
       webDomain: full.webDomain,
@@ -180,7 +207,7 @@ export const serverRoute = defineRoute({
             })),
           }
         : null,
-      patch: patch ? { status: patch.status, behindBy: patch.behindBy, advisories: patch.advisories } : null,
+      reported: full.reported,
       flags: flags.map((f) => ({
         rule: f.ruleId,
         reason: f.reason,

@@ -136,3 +136,45 @@ export const PatchAdoption = named(
     ),
   }),
 );
+
+const ExposureCount = {
+  servers: Count.describe("tracked servers in the group"),
+  affected: Count.describe("of those, servers an advisory applies to"),
+  affectedShare: z.number().min(0).max(1).describe("affected / servers (0 when there are none)"),
+  endOfLife: Count.describe("of those, servers on an end-of-life branch"),
+  endOfLifeShare: z.number().min(0).max(1).describe("endOfLife / servers (0 when there are none)"),
+};
+
+/** Advisory exposure in aggregate: never a server's name. */
+export const Exposure = named(
+  "Exposure",
+  z.object({
+    computedAt: DateTime.nullable().describe(
+      "when the per-server patch statuses were computed; null: not yet",
+    ),
+    upSince: DateTime.describe("servers seen up since then are counted"),
+    software: z.array(z.object({ software: z.string(), ...ExposureCount })),
+    advisories: z.array(
+      z.object({
+        software: z.string(),
+        id: z.string().describe("GHSA id (CVE when there is no GHSA)"),
+        servers: Count.describe("servers it applies to"),
+        share: z.number().min(0).max(1).describe("of the software's tracked servers"),
+        usersActiveMonth: Count.describe("monthly active users on those servers"),
+      }),
+    ),
+    branches: z.array(
+      z.object({
+        software: z.string(),
+        branch: z.string(),
+        branchSupport: z.enum(["supported", "end_of_life", "unknown"]),
+        ...ExposureCount,
+      }),
+    ),
+    countries: z.array(
+      z.object({ country: z.string().nullable().describe("ISO code; null: unknown"), ...ExposureCount }),
+    ),
+  }),
+  "Advisory exposure in aggregate: per software, advisory, branch and country. Per-server patch status is " +
+    "published only where the operator chose to (--publish-server-exposure).",
+);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { OUTCOMES } from "../../core/outcome.js";
-import { PATCH_STATUSES } from "../../releases/types.js";
+import { BRANCH_SUPPORT_STATES, PATCH_STATUSES } from "../../releases/types.js";
 import { SERVER_SORTS } from "../../store/api-servers.js";
 import {
   Count,
@@ -48,7 +48,8 @@ export const ServersQuery = z
     registrations: enumParam(["open", "approval", "closed"], "registration state").optional(),
     patch_status: enumParam(
       PATCH_STATUSES,
-      "patch status of the version the server runs (docs/releases.md)",
+      "patch status of the version the server runs (docs/releases.md); only where the operator publishes " +
+        "per-server exposure (--publish-server-exposure), else refused with 400",
     ).optional(),
     outcome: enumParam(OUTCOMES, "outcome class of the latest poll").optional(),
     overlay: enumParam(["clearnet", "onion", "i2p"], "name system").optional(),
@@ -116,7 +117,14 @@ export const ServerListItem = named(
     country: z.string().nullable(),
     network: z.object({ asn: Count.nullable(), org: z.string().nullable(), provider: z.string().nullable() }),
     httpsGrade: z.enum(HTTPS_GRADES).nullable(),
-    patchStatus: z.enum(PATCH_STATUSES).nullable(),
+    patchStatus: z
+      .enum(PATCH_STATUSES)
+      .nullable()
+      .optional()
+      .describe(
+        "present only where the operator publishes per-server exposure (--publish-server-exposure); " +
+          "null until the patch-status job has judged the server",
+      ),
     outcome: z.enum(OUTCOMES).nullable(),
     flagged: z.boolean().describe("a misreport rule stands: left out of totals (see the server's flags)"),
     firstSeenAt: DateTime,
@@ -162,9 +170,31 @@ export const ServerDetail = named(
       .object({
         status: z.enum(PATCH_STATUSES),
         behindBy: Count.nullable(),
-        advisories: z.array(z.string()),
+        advisories: z.array(z.string()).describe("advisories that affect the version it runs"),
+        branch: z.string().nullable().describe("the release branch it runs (4.3); null when unreadable"),
+        branchSupport: z.enum(BRANCH_SUPPORT_STATES).describe("the branch's support state"),
+        endOfLifeSince: Day.nullable().describe("end-of-life branch: first unsupported day, when known"),
+        supportedUntil: Day.nullable().describe("supported branch: last supported day, when published"),
+        computedAt: DateTime.describe("when the patch-status job judged it"),
       })
-      .nullable(),
+      .nullable()
+      .optional()
+      .describe(
+        "present only where the operator publishes per-server exposure (--publish-server-exposure); " +
+          "null until the patch-status job has judged the server; patchStatus is its status",
+      ),
+    reported: z
+      .object({
+        usersTotal: z.number().nullable(),
+        usersActiveMonth: z.number().nullable(),
+        usersActiveHalfyear: z.number().nullable(),
+        localPosts: z.number().nullable(),
+      })
+      .nullable()
+      .describe(
+        "usage figures the server reported that were not kept (their field above is null), as reported; " +
+          "null when every figure was kept",
+      ),
     flags: z.array(
       z.object({
         rule: z.string(),

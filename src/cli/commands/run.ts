@@ -70,7 +70,13 @@ export function runCommand(): Command {
             // not permitted here: both run at the same priority
           }
         }
-        const stats = startStatsJobs({ db: app.db, clock: app.clock, logger: app.logger, signal });
+        const stats = startStatsJobs({
+          db: app.db,
+          clock: app.clock,
+          logger: app.logger,
+          signal,
+          knownFake: app.knownFake,
+        });
         parts.push(stats.done);
         if (flags.releases !== false) {
           const poller = new ReleasePoller({

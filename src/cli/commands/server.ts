@@ -88,5 +88,8 @@ function formatServerText(v: Record<string, unknown>): string {
     `software ${show(sw.name)} ${show(sw.version)}${sw.fork ? ` fork ${sw.fork}` : ""}`,
     `users ${show(users.total)}  monthly active ${show(users.activeMonth)}  posts ${show(v.posts)}  peers ${show(v.peersCount)}`,
     `country ${show(v.country)} (${show(v.countrySource)})  last seen up ${show(v.lastSeenUpAt)}`,
+    ...(v.flags as { rule: string; reason: string; cleared: boolean }[]).map(
+      (f) => `${f.cleared ? "cleared flag" : "flagged, left out of totals:"} ${f.rule}: ${f.reason}`,
+    ),
   ].join("\n");
 }

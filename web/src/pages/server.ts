@@ -194,7 +194,13 @@ export default async function server(view: HTMLElement, route: Route): Promise<v
               ? h("li", null, `Upstream version: ${s.software.upstreamVersion}.`)
               : null,
           )
-        : h("p", { class: "muted" }, "No patch status: the version or its branch is not known."),
+        : h(
+            "p",
+            { class: "muted" },
+            "patch" in s
+              ? "No patch status: the version or its branch is not known."
+              : "This instance publishes advisory exposure in aggregate only (see the software pages).",
+          ),
     ),
     s.activityWeek
       ? section(

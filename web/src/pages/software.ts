@@ -116,8 +116,9 @@ export default async function software(view: HTMLElement, route: Route): Promise
         statuses.map((s) => ({
           label: s.status.replace("_", " "),
           value: s.servers,
+          // No link to the servers of a status: per-server patch status is public only where the
+          // operator publishes it (--publish-server-exposure); the counts are the aggregate.
           note: `· ${PATCH_TEXT[s.status] ?? ""}`,
-          href: href("/directory", { software: chosen, patch_status: s.status }),
         })),
       ),
       table(
