@@ -320,7 +320,7 @@ describe("API contract", () => {
   });
 
   it("answers every route through one path: Vary, brotli and gzip, and 304 for If-None-Match lists", async () => {
-    const others = ["/api/openapi.json", "/api/docs", "/feed.atom", "/metrics"];
+    const others = ["/", "/api/openapi.json", "/api/docs", "/feed.atom", "/metrics"];
     for (const p of [...examples().map(([, url]) => url), ...others]) {
       const plain = await get(p);
       expect(plain.status, p).toBe(200);
