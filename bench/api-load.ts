@@ -11,6 +11,7 @@ const require = createRequire(import.meta.url);
 /** One autocannon run, summarised. */
 export interface LoadResult {
   url: string;
+  headers?: Record<string, string>;
   connections: number;
   durationSecs: number;
   requests: number;
@@ -24,20 +25,25 @@ export interface LoadResult {
 const LOADER = `
 const autocannon = require(process.env.AUTOCANNON_PATH);
 const o = JSON.parse(process.env.LOAD_OPTIONS);
-autocannon({ url: o.url, connections: o.connections, duration: o.duration, pipelining: 1 }, (err, r) => {
+autocannon({ url: o.url, connections: o.connections, duration: o.duration, headers: o.headers, pipelining: 1 }, (err, r) => {
   if (err) { console.error(String(err)); process.exit(1); }
   process.stdout.write(JSON.stringify(r));
 });
 `;
 
 /** Runs autocannon against one URL in a child process (its own event loop and core). */
-export function load(url: string, connections: number, duration: number): Promise<LoadResult> {
+export function load(
+  url: string,
+  connections: number,
+  duration: number,
+  headers: Record<string, string> = {},
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-e", LOADER], {
       env: {
         ...process.env,
         AUTOCANNON_PATH: require.resolve("autocannon"),
-        LOAD_OPTIONS: JSON.stringify({ url, connections, duration }),
+        LOAD_OPTIONS: JSON.stringify({ url, connections, duration, headers }),
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -49,6 +55,7 @@ export function load(url: string, connections: number, duration: number): Promis
       const r = JSON.parse(Buffer.concat(chunks).toString("utf8")) as AutocannonResult;
       resolve({
         url,
+        ...(Object.keys(headers).length ? { headers } : {}),
         connections,
         durationSecs: duration,
         requests: r.requests.total,

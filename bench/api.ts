@@ -4,8 +4,8 @@
  * loopback, with the API on an embedded store filled with a realistic population (50,000 servers
  * for `full`, 2,000 for `small`; see test/api-fixture.ts). The load generator runs in a child
  * process so it does not share the API's event loop. Aim: ≥ 3,000 requests/s at p99 < 20 ms on 2
- * cores. Also measured, for the record: the same requests with the response cache turned off
- * (every request a store query). The rate limit is off for the runs (one client would hit it).
+ * cores. Also measured, for the record: the same requests as a browser sends them (accepting
+ * brotli and gzip), and with the response cache turned off (every request a store query). The rate limit is off for the runs (one client would hit it).
  *
  * `--while-crawling [--servers N]`: the summary under `fedimon run` while its crawler makes a pass
  * over a simulated fediverse of N servers (default 2,000), beside `fedimon serve` alone on the same
@@ -90,6 +90,13 @@ export async function run(opts: {
       await load(`${cached.url}${path}`, connections, 2); // warm-up (JIT, cache fill)
       results[name] = await load(`${cached.url}${path}`, connections, duration);
       console.log(name, JSON.stringify(results[name]));
+    }
+    // What a browser sends: the compressed answer (brotli), as most clients receive it.
+    const compressed = { "accept-encoding": "gzip, deflate, br" };
+    for (const [name, path] of Object.entries(paths)) {
+      await load(`${cached.url}${path}`, connections, 2, compressed);
+      results[`${name}Compressed`] = await load(`${cached.url}${path}`, connections, duration, compressed);
+      console.log(`${name}Compressed`, JSON.stringify(results[`${name}Compressed`]));
     }
     for (const [name, path] of Object.entries(paths)) {
       results[`${name}Uncached`] = await load(`${uncached.url}${path}`, connections, Math.min(duration, 5));

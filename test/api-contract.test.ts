@@ -322,6 +322,36 @@ describe("API contract", () => {
     expect(JSON.parse(doc2.text)).toEqual(doc);
   });
 
+  it("answers every route through one path: Vary, brotli and gzip, and 304 for If-None-Match lists", async () => {
+    const others = ["/", "/api/openapi.json", "/api/docs", "/feed.atom", "/metrics"];
+    for (const p of [...examples().map(([, url]) => url), ...others]) {
+      const plain = await get(p);
+      expect(plain.status, p).toBe(200);
+      expect(plain.headers.vary, p).toContain("accept-encoding");
+      const br = await get(p, { "accept-encoding": "gzip, deflate, br" });
+      const gz = await get(p, { "accept-encoding": "gzip" });
+      expect(br.headers.vary, p).toContain("accept-encoding");
+      if (plain.raw.length >= 1024) {
+        expect(br.headers["content-encoding"], p).toBe("br");
+        expect(gz.headers["content-encoding"], p).toBe("gzip");
+      }
+      if (p === "/metrics" || p === "/healthz") continue; // their bodies change with every request
+      expect(br.text, p).toBe(plain.text);
+      expect(gz.text, p).toBe(plain.text);
+      const etag = plain.headers.etag as string;
+      expect(etag, p).toMatch(/^W\/"/);
+      expect(br.headers.etag, p).toBe(etag);
+      for (const inm of [etag, etag.slice(2), `"other", ${etag}`, "*"]) {
+        const again = await get(p, { "if-none-match": inm, "accept-encoding": "br" });
+        expect(again.status, `${p} ${inm}`).toBe(304);
+        expect(again.raw.length, p).toBe(0);
+        expect(again.headers.etag, p).toBe(etag);
+        expect(again.headers.vary, p).toContain("accept-encoding");
+      }
+      expect((await get(p, { "if-none-match": 'W/"other"' })).status, p).toBe(200);
+    }
+  });
+
   it("allows cross-origin GETs", async () => {
     const r = await get("/api/v1/summary", { origin: "https://dashboard.example" });
     expect(r.headers["access-control-allow-origin"]).toBe("*");

@@ -25,12 +25,16 @@ import { request, startTestApi, type TestApi } from "./api-harness.js";
 
 type Json = Record<string, unknown>;
 
-/** Drops what the dumps do not carry by design: patch status comes from the mirror's own release poller. */
+/**
+ * Drops what the dumps do not carry by design: patch status comes from the mirror's own release
+ * poller, and `computedAt` is when a job last ran on this instance (an import records its own).
+ */
 function comparable(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(comparable);
   if (v && typeof v === "object") {
     const out: Json = {};
-    for (const [k, x] of Object.entries(v)) if (k !== "patchStatus" && k !== "patch") out[k] = comparable(x);
+    for (const [k, x] of Object.entries(v))
+      if (k !== "patchStatus" && k !== "patch" && k !== "computedAt") out[k] = comparable(x);
     return out;
   }
   return v;

@@ -63,6 +63,11 @@ describe("release poller against the simulated GitHub API", () => {
   const polls = async (n: number) => (await listPolls(db, { limit: n })).reverse();
 
   it("first poll stores the whole history (paginated), the advisories, and recomputes adoption", async () => {
+    // Adoption is computed once a crawl has polled a server (before that it is not computed, not 0).
+    await db.query(
+      "INSERT INTO servers (domain, first_seen_at, last_attempt_at) VALUES ('polled.example', $1, $1)",
+      [clock.now().toISOString()],
+    );
     const s = await poller.pollOnce();
     expect(s.newReleases).toBe(ALL_RELEASES);
     expect(s.newAdvisories).toBe(4);

@@ -17,7 +17,7 @@ import { buildOpenApi } from "./openapi.js";
 import { createApiMetrics, Health, registerOpsRoutes, type ApiMetrics } from "./ops.js";
 import type { ApiContext, ApiOptions } from "./options.js";
 import { resolveApiOptions } from "./options.js";
-import { ResponseCache } from "./response-cache.js";
+import { bodyHash, compressOnceZlib, etagMatches, ResponseCache } from "./response-cache.js";
 import { registerRoute } from "./route.js";
 import { API_ROUTES } from "./routes/index.js";
 import { findWebDir, registerWebRoutes } from "./web.js";
@@ -138,11 +138,29 @@ export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
     threshold: 1024,
     encodings: ["br", "gzip"],
     brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } },
+    zlib: compressOnceZlib,
+    // Bodies up to 1 MiB take the one-shot compressors (so a cached body is compressed once);
+    // larger ones and files are streamed.
+    syncThreshold: 1024 * 1024,
   });
-  await app.register(etag, { weak: true });
+  await app.register(etag, { weak: true, hashFn: bodyHash, replyWith304: false });
+  // The one conditional-request rule, for every route: weak comparison, lists and `*` included.
+  app.addHook("onSend", (req, reply, payload, done) => {
+    const tag = reply.getHeader("etag");
+    if (
+      reply.statusCode === 200 &&
+      typeof tag === "string" &&
+      etagMatches(req.headers["if-none-match"], tag)
+    ) {
+      reply.code(304);
+      done(null, "");
+      return;
+    }
+    done(null, payload);
+  });
 
   app.addHook("onRequest", (_req, reply, done) => {
-    reply.header("x-content-type-options", "nosniff");
+    reply.header("x-content-type-options", "nosniff").header("vary", "accept-encoding");
     done();
   });
   app.addHook("onResponse", (req, reply, done) => {
@@ -155,7 +173,8 @@ export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
 
   for (const route of API_ROUTES) registerRoute(app, context, route);
   const openapi = buildOpenApi(API_ROUTES, EXTRA_OPERATIONS, options.publicUrl);
-  const openapiText = JSON.stringify(openapi);
+  // One buffer, so its ETag and compressed forms are computed once.
+  const openapiText = Buffer.from(JSON.stringify(openapi), "utf8");
   app.get("/api/openapi.json", async (_req, reply) =>
     reply
       .header("cache-control", "public, max-age=3600")

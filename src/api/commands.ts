@@ -32,7 +32,10 @@ export interface ServeOptions {
   /** Run the background jobs (patch statuses, change detection, daily dumps, weekly post). Default true. */
   jobs?: boolean;
   /** Extra job settings (thresholds, intervals, dump hour and retention). */
-  jobOptions?: Pick<ApiJobsOptions, "tickMillis" | "patchStatusEveryMillis" | "detectEveryMillis" | "detect">;
+  jobOptions?: Pick<
+    ApiJobsOptions,
+    "tickMillis" | "patchStatusEveryMillis" | "detectEveryMillis" | "detect" | "waitForCrawlPass"
+  >;
   /** The weekly Mastodon post (`--mastodon-url`, `FEDIMON_MASTODON_TOKEN`); none: never posts. */
   bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster: StatusPoster }) | null;
   /** Stops the server when aborted. `runServeCommand` without it stops on SIGINT/SIGTERM. */

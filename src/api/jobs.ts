@@ -21,6 +21,11 @@ export interface ApiJobsOptions {
   /** Notable changes are looked for this often. Default 10 min. */
   detectEveryMillis?: number;
   detect?: DetectOptions;
+  /**
+   * Inside `fedimon run`: hold the first dump set until {@link ApiJobs.crawlPassed}, so it holds a
+   * whole pass rather than the first minute's polls. Default false (`serve`: the store is filled).
+   */
+  waitForCrawlPass?: boolean;
   /** Where daily dump sets go; none: no dumps. */
   dumps?: ({ dir: string } & DailyDumpOptions) | null;
   /** The weekly Mastodon post; none: no post. */
@@ -31,6 +36,11 @@ export interface ApiJobsOptions {
 export interface ApiJobs {
   /** Runs every due job once now (tests, and the first tick). */
   tick(): Promise<void>;
+  /**
+   * The first crawl pass is written: patch statuses are recomputed and, when none is written
+   * today, the day's dump set is written now rather than at its hour. Later calls do nothing.
+   */
+  crawlPassed(): Promise<void>;
   /** Stops the schedule and waits for a running tick. */
   stop(): Promise<void>;
 }
@@ -45,6 +55,8 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
   const last = new Map<string, number>();
   let running: Promise<void> | null = null;
   let stopped = false;
+  let passed = !o.waitForCrawlPass;
+  let firstPass: Promise<void> | null = null;
 
   const due = (name: string, every: number, now: number): boolean => {
     const prev = last.get(name);
@@ -70,7 +82,7 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
       last.set("detect", t);
       await run("detect-changes", () => detectChanges(o.db, now, o.detect));
     }
-    if (o.dumps) {
+    if (o.dumps && passed) {
       const { dir, ...rest } = o.dumps;
       await run("dumps", () => runDailyDumpJob(o.db, dir, now, { ...rest, logger: log }));
     }
@@ -98,6 +110,20 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
 
   return {
     tick,
+    crawlPassed() {
+      firstPass ??= (async () => {
+        if (running) await running;
+        const now = o.clock.now();
+        last.set("patch", now.getTime());
+        await run("patch-status", () => refreshPatchStatuses(o.db, now));
+        if (o.dumps) {
+          const { dir, ...rest } = o.dumps;
+          await run("dumps", () => runDailyDumpJob(o.db, dir, now, { ...rest, now: true, logger: log }));
+        }
+        passed = true;
+      })();
+      return firstPass;
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

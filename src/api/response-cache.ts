@@ -1,63 +1,61 @@
 import { createHash } from "node:crypto";
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync, type BrotliOptions, type ZlibOptions } from "node:zlib";
 
 /**
- * A small in-process cache of serialised responses: each entry holds the JSON body, its ETag and
- * its gzip and brotli forms (compressed once, when first asked for), for a few seconds. Aggregates
- * change at most hourly, so a short TTL turns a burst of identical requests into one store query
- * without serving anything older than the Cache-Control header already allows. Concurrent misses
- * for one key share one computation.
+ * A small in-process cache of serialised responses: each entry holds the JSON body for a few
+ * seconds. Aggregates change at most hourly, so a short TTL turns a burst of identical requests
+ * into one store query without serving anything older than the Cache-Control header already
+ * allows. Concurrent misses for one key share one computation.
+ *
+ * ETags and compression are not done here: @fastify/etag and @fastify/compress do them for every
+ * route (app.ts). Their hash and one-shot compressors below remember their result per body
+ * buffer, so a cached body is hashed once and compressed once per encoding, however often it is
+ * sent; other bodies are hashed and compressed per response, as the plugins do by default.
  */
 
 /** A cached response body. */
 export interface CachedBody {
   body: Buffer;
-  /** A weak validator (`W/"…"`): one ETag for the identity, gzip and brotli forms. */
-  etag: string;
   expiresAtMillis: number;
-  gzip?: Buffer;
-  br?: Buffer;
 }
 
-/** Bodies smaller than this are sent as they are (compression would not pay). */
-export const COMPRESS_MIN_BYTES = 1024;
-
-/** The weak ETag of a body. */
-export function etagOf(body: Buffer | string): string {
-  return `W/"${createHash("sha1").update(body).digest("base64url")}"`;
+function sha1(payload: Buffer | string): string {
+  return createHash("sha1").update(payload).digest("base64url");
 }
 
-/** The encoding to answer with, from an Accept-Encoding header: brotli, then gzip, else none. */
-export function chooseEncoding(acceptEncoding: string | undefined): "br" | "gzip" | null {
-  if (!acceptEncoding) return null;
-  let br = false;
-  let gzip = false;
-  for (const part of acceptEncoding.toLowerCase().split(",")) {
-    const [token = "", ...params] = part.trim().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    if (q !== undefined && Number(q.slice(2)) === 0) continue;
-    if (token === "br") br = true;
-    else if (token === "gzip" || token === "x-gzip") gzip = true;
-    else if (token === "*") gzip = true;
+const hashes = new WeakMap<Buffer, string>();
+
+/** The ETag hash of a body (@fastify/etag's `hashFn`), computed once per body buffer. */
+export function bodyHash(payload: Buffer | string): string {
+  if (typeof payload === "string") return sha1(payload);
+  let h = hashes.get(payload);
+  if (h === undefined) {
+    h = sha1(payload);
+    hashes.set(payload, h);
   }
-  return br ? "br" : gzip ? "gzip" : null;
+  return h;
 }
 
-/** The body in the chosen encoding (compressed once per entry), or null to send it as is. */
-export function encodedBody(entry: CachedBody, encoding: "br" | "gzip" | null): Buffer | null {
-  if (encoding === null || entry.body.length < COMPRESS_MIN_BYTES) return null;
-  if (encoding === "br") {
-    entry.br ??= brotliCompressSync(entry.body, {
-      params: {
-        [zlibConstants.BROTLI_PARAM_QUALITY]: 5,
-        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: entry.body.length,
-      },
-    });
-    return entry.br;
-  }
-  entry.gzip ??= gzipSync(entry.body, { level: 6 });
-  return entry.gzip;
+function compressOnce<O>(fn: (b: Buffer, o?: O) => Buffer): (b: Buffer, o?: O) => Buffer {
+  const done = new WeakMap<Buffer, Buffer>();
+  return (body, options) => {
+    let out = done.get(body);
+    if (out === undefined) {
+      out = fn(body, options);
+      done.set(body, out);
+    }
+    return out;
+  };
 }
+
+/**
+ * The `zlib` given to @fastify/compress: its one-shot brotli and gzip compressors remember each
+ * body buffer's compressed form (streams and other encodings use node:zlib as usual).
+ */
+export const compressOnceZlib = {
+  brotliCompressSync: compressOnce<BrotliOptions>(brotliCompressSync),
+  gzipSync: compressOnce<ZlibOptions>(gzipSync),
+};
 
 /** Whether an If-None-Match header matches an ETag (weak comparison, lists and `*` included). */
 export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -101,7 +99,7 @@ export class ResponseCache {
     const pending = this.#inflight.get(key);
     if (pending) return pending;
     const p = compute().then((body) => {
-      const entry: CachedBody = { body, etag: etagOf(body), expiresAtMillis: nowMillis + ttlSecs * 1000 };
+      const entry: CachedBody = { body, expiresAtMillis: nowMillis + ttlSecs * 1000 };
       if (ttlSecs > 0) this.#store(key, entry);
       return entry;
     });

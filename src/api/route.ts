@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { ApiError, badRequest, parameterMessage } from "./errors.js";
 import type { ApiContext } from "./options.js";
-import { chooseEncoding, encodedBody, etagMatches } from "./response-cache.js";
 
 /**
  * One read-only JSON endpoint, described once: its query and path schemas validate requests, its
@@ -80,8 +79,8 @@ function serialise(route: AnyRoute, ctx: ApiContext, result: unknown): Buffer {
 
 /**
  * Registers a route on fastify: validates path and query (400 with a readable message), answers
- * from the response cache or the handler, sets ETag and Cache-Control, answers 304 to a matching
- * If-None-Match, and sends the gzip or brotli form the client accepts (compressed once per entry).
+ * from the response cache or the handler and sets Cache-Control. ETag, 304 and compression are the
+ * app's, as for every route (app.ts); a cached body is hashed and compressed once.
  */
 export function registerRoute(app: FastifyInstance, ctx: ApiContext, route: AnyRoute): void {
   app.get(fastifyPath(route.path), async (req: FastifyRequest, reply: FastifyReply) => {
@@ -92,19 +91,9 @@ export function registerRoute(app: FastifyInstance, ctx: ApiContext, route: AnyR
     const entry = await ctx.cache.get(`${route.operationId} ${req.url}`, ttl, now.getTime(), async () =>
       serialise(route, ctx, await route.handler({ query, params, now, ctx })),
     );
-    reply
+    return reply
       .header("cache-control", `public, max-age=${ttl}`)
-      .header("etag", entry.etag)
-      .header("vary", "accept-encoding");
-    if (etagMatches(req.headers["if-none-match"], entry.etag)) {
-      return reply.code(304).send();
-    }
-    reply.type("application/json; charset=utf-8");
-    const encoding = chooseEncoding(req.headers["accept-encoding"]);
-    const encoded = encodedBody(entry, encoding);
-    if (encoded && encoding) {
-      return reply.header("content-encoding", encoding).send(encoded);
-    }
-    return reply.send(entry.body);
+      .type("application/json; charset=utf-8")
+      .send(entry.body);
   });
 }

@@ -5,6 +5,7 @@ import { serveDbOverPort } from "../store/db-port.js";
 import { dataDirLockOf } from "../store/pglite.js";
 import { apiUrl, startServeJobs, type ServeOptions } from "./commands.js";
 import type { ApiThreadData, ApiThreadMessage, MainThreadMessage } from "./thread-worker.js";
+import type { ApiJobs } from "./jobs.js";
 
 /** The API running in its own thread. */
 export interface ApiThread {
@@ -12,6 +13,8 @@ export interface ApiThread {
   url: string;
   /** Hands the crawler's requests so far, by kind, to the thread's `/metrics`. */
   reportCrawlRequests(byKind: Record<string, number>): void;
+  /** The API's background jobs (on the calling thread), or null when off. */
+  jobs: ApiJobs | null;
   /** Stops the jobs, closes the server (in-flight requests finish) and ends the thread. */
   close(): Promise<void>;
 }
@@ -78,6 +81,7 @@ export async function startApiThread(opts: ServeOptions & { db: Db }): Promise<A
   return {
     url,
     reportCrawlRequests: (byKind) => send({ type: "crawlRequests", byKind }),
+    jobs,
     async close() {
       await jobs?.stop();
       dataDirLockOf(opts.db)?.announceApi(null);

@@ -1,7 +1,9 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
+import { recomputeAdoption } from "../releases/recompute.js";
 import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
 import type { KnownFakeList } from "../stats/known-fake.js";
+import { hasCrawled } from "../store/api.js";
 import type { Db } from "../store/index.js";
 
 const HOUR_MILLIS = 3_600_000;
@@ -22,17 +24,34 @@ export interface StatsJobsOptions {
 /**
  * The statistics schedule inside `fedimon run`: once a UTC day has ended, the daily rollup (with
  * the misreport rules and concentration) and the retention pass run; then, once an hour has ended,
- * its rollup is written (after the day's, so it applies the flags the day's evaluation raised). Every job is idempotent, so a restart or a second process does no harm.
- * One tick at a time: a slow rollup delays the next tick, it never overlaps it.
+ * its rollup is written (after the day's, so it applies the flags the day's evaluation raised).
+ * Every job is idempotent, so a restart or a second process does no harm. One tick at a time: a
+ * slow rollup delays the next tick, it never overlaps it. Before any server was polled nothing is
+ * rolled up: a period of a store no crawl has filled is unknown, not 0.
+ *
+ * `crawlPassed` (the crawler's first pass is written) computes at once what would otherwise wait
+ * for the day to end: the day so far (daily totals, concentration) and patch adoption with
+ * advisory exposure. The day's rollup is computed again, whole, when the day ends.
  */
-export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } {
+export function startStatsJobs(opts: StatsJobsOptions): {
+  done: Promise<void>;
+  crawlPassed(): Promise<void>;
+} {
   const log = opts.logger.child("stats");
   const tickMillis = opts.tickMillis ?? 60_000;
   let lastHour = Math.floor(opts.clock.now().getTime() / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS;
   let lastDay = Math.floor(opts.clock.now().getTime() / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
 
+  let running: Promise<void> | null = null;
+  let firstPass: Promise<void> | null = null;
+
   async function tick(): Promise<void> {
     const now = opts.clock.now().getTime();
+    if (!(await hasCrawled(opts.db))) {
+      lastHour = Math.max(lastHour, Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS);
+      lastDay = Math.max(lastDay, Math.floor(now / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS);
+      return;
+    }
     // The day first: its misreport evaluation raises flags as of midnight, which the rollup of the
     // hour that ended at midnight must already apply (else the hourly totals would count, for an
     // hour, servers every breakdown already leaves out).
@@ -66,7 +85,8 @@ export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } 
   const done = (async () => {
     while (!opts.signal.aborted) {
       try {
-        await tick();
+        running = tick();
+        await running;
       } catch (err) {
         log.error("statistics job failed; retrying next tick", { error: (err as Error).message });
       }
@@ -81,5 +101,20 @@ export function startStatsJobs(opts: StatsJobsOptions): { done: Promise<void> } 
       });
     }
   })();
-  return { done };
+  const crawlPassed = (): Promise<void> =>
+    (firstPass ??= (async () => {
+      await running?.catch(() => undefined);
+      try {
+        const now = opts.clock.now();
+        const r = await rollupDay(opts.db, now, opts.knownFake ? { knownFake: opts.knownFake } : {});
+        log.info("first pass: the day so far rolled up", { day: r.period.toISOString(), rows: r.rows });
+        const a = await recomputeAdoption(opts.db, now);
+        log.info("first pass: patch adoption computed", { day: a.day });
+      } catch (err) {
+        log.error("first-pass statistics failed; they follow at their usual hour", {
+          error: (err as Error).message,
+        });
+      }
+    })());
+  return { done, crawlPassed };
 }

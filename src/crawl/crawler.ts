@@ -146,6 +146,12 @@ export interface Crawler {
   runForever(signal: AbortSignal): Promise<CrawlSummary>;
   /** Subscribes to progress snapshots (about once a second while running); returns the unsubscribe. */
   on(event: "progress", listener: (snapshot: ProgressSnapshot) => void): () => void;
+  /**
+   * Subscribes to the end of each pass: nothing running and nothing due, and every result written
+   * to the store (`runForever` then waits for the next server to come due). Only after a pass that
+   * polled something.
+   */
+  on(event: "pass", listener: (snapshot: ProgressSnapshot) => void): () => void;
   /** The latest progress snapshot. */
   snapshot(): ProgressSnapshot;
 }
@@ -210,6 +216,7 @@ class CrawlerImpl implements Crawler {
   readonly #requests = new RequestCounts();
   readonly #fetcher: Fetcher;
   #last: ProgressSnapshot = new ProgressCounter(0).snapshot(0, 0, 0);
+  #passListeners = new Set<(s: ProgressSnapshot) => void>();
 
   #geoDeps: Promise<GeoStepDeps | null> | null = null;
 
@@ -250,9 +257,10 @@ class CrawlerImpl implements Crawler {
     return this.#geoDeps;
   }
 
-  on(_event: "progress", listener: (snapshot: ProgressSnapshot) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  on(event: "progress" | "pass", listener: (snapshot: ProgressSnapshot) => void): () => void {
+    const set = event === "pass" ? this.#passListeners : this.#listeners;
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   snapshot(): ProgressSnapshot {
@@ -497,6 +505,7 @@ class CrawlerImpl implements Crawler {
         for (const s of r.refused) this.#log.warn("seed refused", { seed: s.seed, reason: s.reason });
       }
       let idleTurns = 0;
+      let passedAt = 0;
       let backoff = 0;
       const maxBuffered = o.maxBufferedPolls ?? 5_000;
       // One turn of the loop; true when a `--once` pass is done.
@@ -529,6 +538,19 @@ class CrawlerImpl implements Crawler {
           return false;
         }
         idleTurns = 0;
+        if (counter.done > passedAt) {
+          // A pass ended: everything due was polled and written.
+          passedAt = counter.done;
+          counter.discovered = writer.discovered;
+          const snap = counter.snapshot(performance.now(), 0, 0);
+          for (const l of this.#passListeners) {
+            try {
+              l(snap);
+            } catch (err) {
+              this.#log.warn("pass listener failed", { error: String(err) });
+            }
+          }
+        }
         if (once) return true;
         if (coverage?.due(this.#clock.now().getTime())) await coverage.record(this.#clock.now());
         await sleep(await scheduler.millisUntilNextDue(o.idlePollMillis ?? 30_000), signal);

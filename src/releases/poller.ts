@@ -14,6 +14,7 @@ import type { Throttle } from "./rate-limit.js";
 import { readRateLimit, throttleFor } from "./rate-limit.js";
 import type { AdoptionOptions } from "./recompute.js";
 import { recomputeAdoption } from "./recompute.js";
+import { hasCrawled } from "../store/api.js";
 import { DEFAULT_REPOSITORIES } from "./repositories.js";
 import type { Advisory, Release, RepositoryConfig } from "./types.js";
 
@@ -141,7 +142,12 @@ export class ReleasePoller {
     }
     const now = this.#clock.now();
     const day = now.toISOString().slice(0, 10);
-    if (this.#recompute && (summary.changed || this.#lastRecomputeDay !== day)) {
+    // Before the first crawl no server is known: adoption and exposure are not computed yet (not 0).
+    if (
+      this.#recompute &&
+      (summary.changed || this.#lastRecomputeDay !== day) &&
+      (await hasCrawled(this.#db))
+    ) {
       await recomputeAdoption(this.#db, now, this.#adoption);
       this.#lastRecomputeDay = day;
     }

@@ -8,6 +8,7 @@ import {
   writeAdoptionSnapshot,
 } from "../store/adoption-history.js";
 import { listAdvisories, listReleases } from "../store/releases.js";
+import { recordRun } from "../store/stats-rollups.js";
 import { parseVersion } from "../software/version.js";
 import type { AdoptionServer, AdoptionSnapshot } from "./adoption.js";
 import { computeAdoption } from "./adoption.js";
@@ -23,6 +24,9 @@ import { assessVersion, effectiveVersion, patchStatusOf, unknownAssessment } fro
 
 /** A server counts in the statistics when seen up within this many days. Default 7. */
 export const DEFAULT_UP_WITHIN_DAYS = 7;
+
+/** The `stats_runs` kind of an adoption recompute (its period: the snapshot's day). */
+export const ADOPTION_RUN = "adoption";
 
 /** Options shared by the store-backed computations. */
 export interface AdoptionOptions {
@@ -109,6 +113,7 @@ export async function recomputeAdoption(
   const { snapshot } = computeAdoption(servers, contexts);
   const day = dayOf(now);
   await writeAdoptionSnapshot(db, day, snapshot);
+  await recordRun(db, ADOPTION_RUN, new Date(`${day}T00:00:00.000Z`));
   return { day, snapshot };
 }
 

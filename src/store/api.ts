@@ -46,6 +46,12 @@ export async function lastReleasePollAt(db: Db): Promise<Date | null> {
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }
 
+/** Whether any server was ever polled: before that, the store's aggregates are not computed, not 0. */
+export async function hasCrawled(db: Db): Promise<boolean> {
+  const rows = await db.query("SELECT 1 FROM servers WHERE last_attempt_at IS NOT NULL LIMIT 1");
+  return rows.length > 0;
+}
+
 /** Operations figures for /metrics, read in one round trip. */
 export interface OpsFigures {
   /** Servers whose latest poll was at or after `since`, by its outcome (about one poll each per hour). */

@@ -265,6 +265,15 @@ export async function recordRun(db: Db, kind: string, period: Date): Promise<voi
   );
 }
 
+/** When a job of `kind` last finished (for `period` when given); null when it never ran. */
+export async function lastRunAt(db: Db, kind: string, period?: Date): Promise<Date | null> {
+  const rows = await db.query<{ at: Date | string | null }>(
+    "SELECT max(finished_at) AS at FROM stats_runs WHERE kind = $1 AND ($2::timestamptz IS NULL OR period = $2)",
+    [kind, period?.toISOString() ?? null],
+  );
+  return rows[0]?.at ? new Date(rows[0].at) : null;
+}
+
 /** The periods of `kind` done in [from, to). */
 export async function runsBetween(db: Db, kind: string, from: Date, to: Date): Promise<Date[]> {
   const rows = await db.query<{ period: Date | string }>(

@@ -2,6 +2,7 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../core/log.js";
 import { nullLogger } from "../../core/log.js";
+import { hasCrawled } from "../../store/api.js";
 import type { Db } from "../../store/db.js";
 import { exportDumps, type ExportResult } from "./export.js";
 import { isSetId, LatestPointer } from "./manifest.js";
@@ -10,6 +11,8 @@ import { isSetId, LatestPointer } from "./manifest.js";
 export interface DailyDumpOptions {
   /** UTC hour from which the day's set is written. Default 3. */
   hourUtc?: number;
+  /** Write today's set now, whatever the hour (after the first crawl pass). Default false. */
+  now?: boolean;
   /** Sets kept (older ones are deleted after a new one is written). Default 7. */
   keepSets?: number;
   /** Recorded as the source in manifests. */
@@ -36,8 +39,9 @@ export async function pruneDumpSets(dir: string, keep: number): Promise<string[]
 
 /**
  * The daily dump job, one step: when today's set (UTC) is not written yet and it is past
- * `hourUtc`, writes it and prunes old sets; otherwise does nothing. Call it every few minutes;
- * returns the export when it ran.
+ * `hourUtc` (or `now` is set), writes it and prunes old sets; otherwise does nothing. Never writes
+ * from a store no crawl has filled yet (a set of 0 rows would read as a network of 0 servers).
+ * Call it every few minutes; returns the export when it ran.
  */
 export async function runDailyDumpJob(
   db: Db,
@@ -45,9 +49,10 @@ export async function runDailyDumpJob(
   now: Date,
   opts: DailyDumpOptions = {},
 ): Promise<ExportResult | null> {
-  if (now.getUTCHours() < (opts.hourUtc ?? 3)) return null;
+  if (!opts.now && now.getUTCHours() < (opts.hourUtc ?? 3)) return null;
   const last = await latestGeneratedAt(dir);
   if (last && last.toISOString().slice(0, 10) === now.toISOString().slice(0, 10)) return null;
+  if (!(await hasCrawled(db))) return null;
   const log = opts.logger ?? nullLogger;
   const result = await exportDumps(db, dir, now, { source: opts.source ?? null, logger: log });
   const pruned = await pruneDumpSets(dir, opts.keepSets ?? 7);

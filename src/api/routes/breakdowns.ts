@@ -7,12 +7,12 @@ import {
   serversByNetwork,
   commonDeductions,
 } from "../../store/geo-https-stats.js";
-import { concentrationSeries } from "../../store/stats-rollups.js";
+import { concentrationSeries, lastRunAt } from "../../store/stats-rollups.js";
 import { badRequest } from "../errors.js";
 import type { ApiContext } from "../options.js";
 import { defineRoute } from "../route.js";
 import { simulatedAnswer, simulatedHistory } from "../simulated.js";
-import { iso } from "../schemas/common.js";
+import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
 import { HTTPS_GRADES } from "../schemas/servers.js";
 import {
   Concentration,
@@ -138,10 +138,17 @@ export const concentrationRoute = defineRoute({
     if (from > to) throw badRequest("invalid query: from must not be after to");
     if (to.getTime() - from.getTime() > 3_660 * DAY)
       throw badRequest("invalid query: at most 10 years at once");
-    const [series, simulated] = await Promise.all([
+    const [series, simulated, computedAt] = await Promise.all([
       concentrationSeries(ctx.db, from, to),
       simulatedHistory(ctx, now),
+      lastRunAt(ctx.db, "rollup_day"),
     ]);
-    return { latest: series.at(-1) ?? null, series, ...simulatedAnswer(simulated, "day", from, to) };
+    return {
+      latest: series.at(-1) ?? null,
+      series,
+      computedAt: iso(computedAt),
+      pending: computedAt ? null : PENDING_FIRST_PASS,
+      ...simulatedAnswer(simulated, "day", from, to),
+    };
   },
 });

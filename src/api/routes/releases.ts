@@ -1,11 +1,13 @@
-import { getReleaseAdoption } from "../../releases/recompute.js";
+import { ADOPTION_RUN, getReleaseAdoption } from "../../releases/recompute.js";
 import { PATCH_STATUSES } from "../../releases/types.js";
 import { readAdoptionSnapshot } from "../../store/adoption-history.js";
 import { exposureRows, type ExposureRow } from "../../store/api.js";
 import { listAdvisories, listReleases } from "../../store/releases.js";
+import { lastRunAt } from "../../store/stats-rollups.js";
+import type { Db } from "../../store/db.js";
 import { notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
-import { iso } from "../schemas/common.js";
+import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
 import {
   Advisories,
   AdvisoriesQuery,
@@ -18,6 +20,15 @@ import {
   ReleasesQuery,
 } from "../schemas/releases.js";
 import { NoQuery } from "../schemas/stats.js";
+
+/**
+ * When the adoption snapshot of `day` was computed: its recorded run, else (history imported or
+ * written before runs were recorded) the day's start.
+ */
+async function adoptionComputedAt(db: Db, day: string): Promise<string> {
+  const start = new Date(`${day}T00:00:00.000Z`);
+  return ((await lastRunAt(db, ADOPTION_RUN, start)) ?? start).toISOString();
+}
 
 /** `GET /api/v1/releases`. */
 export const releasesRoute = defineRoute({
@@ -86,6 +97,8 @@ export const advisoriesRoute = defineRoute({
       .slice(0, query.limit);
     return {
       exposureDay: snapshot?.day ?? null,
+      computedAt: snapshot ? await adoptionComputedAt(ctx.db, snapshot.day) : null,
+      pending: snapshot ? null : PENDING_FIRST_PASS,
       items: items.map((a) => {
         const e =
           exposure.get(`${a.software} ${a.ghsaId}`) ??
@@ -123,11 +136,21 @@ export const patchAdoptionRoute = defineRoute({
   cacheSeconds: 300,
   async handler({ query, ctx }) {
     const snap = await readAdoptionSnapshot(ctx.db, query.day?.toISOString().slice(0, 10));
-    if (!snap) return { day: null, statuses: [], branches: [] };
+    if (!snap) {
+      return {
+        day: null,
+        computedAt: null,
+        pending: query.day ? "not computed for this day" : PENDING_FIRST_PASS,
+        statuses: null,
+        branches: null,
+      };
+    }
     const mine = <T extends { software: string }>(rows: T[]): T[] =>
       query.software === undefined ? rows : rows.filter((r) => r.software === query.software);
     return {
       day: snap.day,
+      computedAt: await adoptionComputedAt(ctx.db, snap.day),
+      pending: null,
       statuses: mine(snap.snapshot.statuses)
         .filter((s) => (PATCH_STATUSES as readonly string[]).includes(s.status))
         .map((s) => ({

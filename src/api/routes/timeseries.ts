@@ -1,9 +1,9 @@
 import type { SeriesPoint } from "../../store/stats-rollups.js";
-import { networkSeries } from "../../store/stats-rollups.js";
+import { lastRunAt, networkSeries } from "../../store/stats-rollups.js";
 import { badRequest } from "../errors.js";
 import { defineRoute } from "../route.js";
 import { simulatedAnswer, simulatedHistory } from "../simulated.js";
-import { iso } from "../schemas/common.js";
+import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
 import type { Db } from "../../store/db.js";
 import { type METRICS, type SERIES_BY, type STEPS, Timeseries, TimeseriesQuery } from "../schemas/stats.js";
 
@@ -103,14 +103,20 @@ async function readTimeseries(
 ) {
   const resolution = q.step === "hour" ? "hour" : "day";
   const from = resolution === "hour" ? new Date(Math.floor(q.from.getTime() / HOUR) * HOUR) : q.from;
-  const points = await networkSeries(db, { resolution, dimension: q.by, from, to: q.to });
+  const [points, computedAt] = await Promise.all([
+    networkSeries(db, { resolution, dimension: q.by, from, to: q.to }),
+    lastRunAt(db, `rollup_${resolution}`),
+  ]);
   return {
     metric: q.metric,
     by: q.by,
     step: q.step,
     from: iso(q.from),
     to: iso(q.to),
-    series: toSeries(points, q),
+    // Before the first rollup of this resolution the series are not computed: null, not empty.
+    series: computedAt ? toSeries(points, q) : null,
+    computedAt: iso(computedAt),
+    pending: computedAt ? null : PENDING_FIRST_PASS,
   };
 }
 

@@ -116,6 +116,20 @@ export function enumParam<const T extends readonly [string, ...string[]]>(values
 export const DateTime = z.iso.datetime();
 /** UTC days in responses. */
 export const Day = z.iso.date();
+
+/** Why figures are null: their job has not run yet (`fedimon run` runs it after the first crawl pass). */
+export const PENDING_FIRST_PASS = "not computed yet: computed after the first crawl pass";
+
+/** When the job behind a set of figures last ran; null until it has run. */
+export const ComputedAt = DateTime.nullable().describe(
+  "when the job behind these figures last ran; null until it has run (the figures are then null, not 0)",
+);
+
+/** Why the figures are null; null when they are computed. */
+export const Pending = z
+  .string()
+  .nullable()
+  .describe(`why the figures are null, e.g. "${PENDING_FIRST_PASS}"; null once computed`);
 /** Counts in responses. */
 export const Count = z.number().int().min(0);
 

@@ -1,6 +1,17 @@
 import { z } from "zod";
 import { PATCH_STATUSES } from "../../releases/types.js";
-import { Count, DateTime, Day, enumParam, intParam, named, slugParam, timeParam } from "./common.js";
+import {
+  ComputedAt,
+  Count,
+  DateTime,
+  Day,
+  enumParam,
+  intParam,
+  named,
+  Pending,
+  slugParam,
+  timeParam,
+} from "./common.js";
 
 /** Query of `GET /api/v1/releases`. */
 export const ReleasesQuery = z
@@ -74,6 +85,8 @@ export const Advisories = named(
   "Advisories",
   z.object({
     exposureDay: Day.nullable().describe("the day the exposure figures are for"),
+    computedAt: ComputedAt,
+    pending: Pending,
     items: z.array(
       z.object({
         id: z.string(),
@@ -92,7 +105,10 @@ export const Advisories = named(
             patchedVersions: z.string().nullable(),
           }),
         ),
-        exposure: z.object({ servers: Count, usersActiveMonth: Count }).nullable(),
+        exposure: z
+          .object({ servers: Count, usersActiveMonth: Count })
+          .nullable()
+          .describe("servers and monthly active users still affected; null until computed for this advisory"),
       }),
     ),
   }),
@@ -110,30 +126,36 @@ export const PatchAdoptionQuery = z
 export const PatchAdoption = named(
   "PatchAdoption",
   z.object({
-    day: Day.nullable(),
-    statuses: z.array(
-      z.object({
-        software: z.string(),
-        status: z.enum(PATCH_STATUSES),
-        servers: Count,
-        usersActiveMonth: Count,
-      }),
-    ),
-    branches: z.array(
-      z.object({
-        software: z.string(),
-        branch: z.string(),
-        latestVersion: z.string().nullable(),
-        supported: z.boolean(),
-        servers: Count,
-        serversLatest: Count,
-        serversBehind: Count,
-        serversPrerelease: Count,
-        usersActiveMonth: Count,
-        usersActiveMonthLatest: Count,
-        usersActiveMonthBehind: Count,
-      }),
-    ),
+    day: Day.nullable().describe("the day of the figures; null until computed"),
+    computedAt: ComputedAt,
+    pending: Pending,
+    statuses: z
+      .array(
+        z.object({
+          software: z.string(),
+          status: z.enum(PATCH_STATUSES),
+          servers: Count,
+          usersActiveMonth: Count,
+        }),
+      )
+      .nullable(),
+    branches: z
+      .array(
+        z.object({
+          software: z.string(),
+          branch: z.string(),
+          latestVersion: z.string().nullable(),
+          supported: z.boolean(),
+          servers: Count,
+          serversLatest: Count,
+          serversBehind: Count,
+          serversPrerelease: Count,
+          usersActiveMonth: Count,
+          usersActiveMonthLatest: Count,
+          usersActiveMonthBehind: Count,
+        }),
+      )
+      .nullable(),
   }),
 );
 

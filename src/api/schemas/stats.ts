@@ -1,11 +1,13 @@
 import { z } from "zod";
 import {
+  ComputedAt,
   Count,
   DateTime,
   Day,
   enumParam,
   intParam,
   named,
+  Pending,
   SimulatedRange,
   simulatedFields,
   slugParam,
@@ -109,12 +111,17 @@ export const Timeseries = named(
     from: DateTime,
     to: DateTime,
     ...simulatedFields,
-    series: z.array(
-      z.object({
-        key: z.string().describe("all for by=none; other sums the keys beyond top; unknown is not known"),
-        points: z.array(z.object({ at: DateTime, value: z.number() })),
-      }),
-    ),
+    series: z
+      .array(
+        z.object({
+          key: z.string().describe("all for by=none; other sums the keys beyond top; unknown is not known"),
+          points: z.array(z.object({ at: DateTime, value: z.number() })),
+        }),
+      )
+      .nullable()
+      .describe("null until the first rollup of this step's resolution (hour or day) is computed"),
+    computedAt: ComputedAt,
+    pending: Pending,
   }),
 );
 
@@ -255,5 +262,11 @@ const ConcentrationDay = z.object({
 /** Concentration of users over servers, countries and networks. */
 export const Concentration = named(
   "Concentration",
-  z.object({ latest: ConcentrationDay.nullable(), series: z.array(ConcentrationDay), ...simulatedFields }),
+  z.object({
+    latest: ConcentrationDay.nullable().describe("the latest day in the range; null when none (see pending)"),
+    series: z.array(ConcentrationDay),
+    computedAt: ComputedAt,
+    pending: Pending,
+    ...simulatedFields,
+  }),
 );

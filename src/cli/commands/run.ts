@@ -48,6 +48,8 @@ export function runCommand(): Command {
       const parts: Promise<unknown>[] = [];
       const stops: (() => Promise<unknown>)[] = [];
       let api: ApiThread | null = null;
+      // Run once when the crawler's first pass is written (see below).
+      const firstPass: (() => Promise<unknown>)[] = [];
       try {
         if (flags.api !== false) {
           // In its own thread: the crawler's work never holds up an answer.
@@ -58,9 +60,12 @@ export function runCommand(): Command {
             db: app.db,
             api: apiOptionsFromFlags(flags),
             bot: botFromFlags(flags, config),
+            jobOptions: { waitForCrawlPass: true },
           });
           const started = api;
           stops.push(() => started.close());
+          const jobs = started.jobs;
+          if (jobs) firstPass.push(() => jobs.crawlPassed());
           console.error(`fedimon: API and dashboard on ${api.url}`);
           // Batch work below the API: on Linux a thread's priority is its own, so this lowers the
           // main thread (crawler, listeners, jobs) and the threads it starts, not the API's.
@@ -78,6 +83,7 @@ export function runCommand(): Command {
           knownFake: app.knownFake,
         });
         parts.push(stats.done);
+        firstPass.unshift(() => stats.crawlPassed());
         if (flags.releases !== false) {
           const poller = new ReleasePoller({
             db: app.db,
@@ -120,6 +126,11 @@ export function runCommand(): Command {
         }
         if (flags.releases !== false)
           refreshAdoptionDuringFirstPass({ crawler, db: app.db, clock: app.clock, logger: app.logger });
+        // The first pass is in the store: compute now what would otherwise wait for the day's end.
+        const offPass = crawler.on("pass", () => {
+          offPass();
+          parts.push(firstPass.reduce((p, job) => p.then(job), Promise.resolve<unknown>(undefined)));
+        });
         const summary = await crawler.runForever(signal);
         view.finish(formatCrawlSummary(summary));
         await Promise.allSettled(parts);

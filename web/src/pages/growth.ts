@@ -29,13 +29,15 @@ export function toChart(ts: Timeseries): {
   x: number[];
   series: { label: string; values: (number | null)[] }[];
 } {
-  const times = [...new Set(ts.series.flatMap((s) => s.points.map((p) => Date.parse(p.at) / 1000)))].sort(
+  // null: not computed yet (no rollup of this step ran); drawn as no data.
+  const all = ts.series ?? [];
+  const times = [...new Set(all.flatMap((s) => s.points.map((p) => Date.parse(p.at) / 1000)))].sort(
     (a, b) => a - b,
   );
   const index = new Map(times.map((t, i) => [t, i]));
   return {
     x: times,
-    series: ts.series.map((s) => {
+    series: all.map((s) => {
       const values: (number | null)[] = times.map(() => null);
       for (const p of s.points) values[index.get(Date.parse(p.at) / 1000)!] = p.value;
       return { label: s.key, values };

@@ -20,7 +20,7 @@ export default async function overview(view: HTMLElement, _route: Route): Promis
     const slot = h("div", { class: "spark-slot" });
     void api<Timeseries>("timeseries", { metric: SPARKS[i]![0], step: "day", from })
       .then((ts) => {
-        const svg = sparkline(ts.series[0]?.points.map((p) => p.value) ?? []);
+        const svg = sparkline(ts.series?.[0]?.points.map((p) => p.value) ?? []);
         if (svg) slot.replaceChildren(svg);
       })
       .catch(() => undefined);

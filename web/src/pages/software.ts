@@ -12,7 +12,7 @@ import type {
 import { toChart } from "./growth.js";
 
 function latest(ts: Timeseries): { key: string; value: number }[] {
-  return ts.series
+  return (ts.series ?? [])
     .map((s) => ({ key: s.key, value: s.points.at(-1)?.value ?? 0 }))
     .filter((s) => s.value > 0)
     .sort((a, b) => b.value - a.value);
@@ -41,7 +41,8 @@ export default async function software(view: HTMLElement, route: Route): Promise
     api<PatchAdoption>("patch-adoption", { software: chosen }),
     api<Advisories>("advisories", { limit: 20 }),
   ]);
-  const statuses = patch.statuses;
+  // null until computed (after the first crawl pass): shown as "not computed yet".
+  const statuses = patch.statuses ?? [];
   const totalPatch = statuses.reduce((s, r) => s + r.servers, 0);
   const eolServers = statuses
     .filter((s) => s.status === "unsupported_branch")
@@ -124,7 +125,7 @@ export default async function software(view: HTMLElement, route: Route): Promise
       table(
         "Branches: servers on the latest release of their branch",
         ["Branch", "Latest", "Supported", "Servers", "On latest", "Behind", "Share on latest"],
-        patch.branches.map((b) => [
+        (patch.branches ?? []).map((b) => [
           b.branch,
           b.latestVersion ?? "unknown",
           b.supported ? "yes" : "end of life",
