@@ -200,7 +200,7 @@ export async function benchGeo(): Promise<Record<string, unknown>> {
   return result;
 }
 
-/** The entry point `bench/run.ts` calls (it writes bench/results/geo.json itself). */
+/** The entry point `bench/main.ts` calls (it writes bench/results/geo.json itself). */
 export async function run(): Promise<Record<string, unknown>> {
   return measureGeo();
 }

@@ -1,56 +1,65 @@
 /**
- * `npm run bench -- NAME [--size small|full] [more flags]`: runs the named benchmarks (all when
- * none is named) and writes each one's result to bench/results/NAME.json. Benchmarks are not
- * timed tests: they measure and report; the numbers go into the closing notes.
+ * `npm run bench -- run`: the memory of `fedimon run` as a user runs it. Builds the program
+ * (`npm run build`; `--no-build` skips it), then, inside the loopback-only namespace with the test
+ * CA trusted, starts the simulation (2,000 servers, its own process) and the GitHub-like releases
+ * API, and runs the built `node dist/src/cli/main.js run` on a fresh data folder. Peak RSS of the
+ * `run` process tree (children included, summed from /proc) and of the main process, per phase:
+ * the first start until /healthz answers, the first crawl pass, and an idle period
+ * (`--idle-minutes N`; 65 at full size so the hourly rollup and the hourly re-poll happen, 2 with
+ * `--size small`). `--servers N` sizes the simulation; `--no-stream` runs without the stream
+ * listeners; `--node-flags="..."` passes Node or V8 flags to `run` (to measure a setting). bench/run-inner.ts does the measuring.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { envTrustingTestCa } from "../sim/tls/trust.js";
 
-/** The benchmarks the issues name, each a module `bench/NAME.ts` exporting `run(opts)`. */
-const BENCHMARKS = ["crawl", "geo", "stream", "history", "api", "web"] as const;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-interface BenchModule {
-  run(opts: { size: "small" | "full"; args: string[] }): Promise<Record<string, unknown>>;
-}
-
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  strict: false,
-  options: { size: { type: "string", default: "full" } },
-});
-const size = values.size === "small" ? "small" : "full";
-// A benchmark's own flags (`--keep DIR`, `--servers N`) are unknown here: their values arrive as
-// positionals, so a word right after a flag is a value, not a benchmark name.
-const argv = process.argv.slice(2);
-const flagValues = new Set(
-  argv.filter((a, i) => i > 0 && argv[i - 1]!.startsWith("--") && !a.startsWith("--")),
-);
-const named = positionals.filter((p) => !flagValues.has(p) || (BENCHMARKS as readonly string[]).includes(p));
-const names = named.length ? named : [...BENCHMARKS];
-const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
-mkdirSync(resultsDir, { recursive: true });
-
-let failed = false;
-for (const name of names) {
-  if (!(BENCHMARKS as readonly string[]).includes(name)) {
-    console.error(`unknown benchmark ${name}; known: ${BENCHMARKS.join(", ")}`);
-    failed = true;
-    continue;
+/** Runs the benchmark; the runner writes what it returns to bench/results/run.json. */
+export async function run(opts: {
+  size: "small" | "full";
+  args: string[];
+}): Promise<Record<string, unknown>> {
+  const { values } = parseArgs({
+    args: opts.args,
+    strict: false,
+    options: {
+      servers: { type: "string" },
+      "idle-minutes": { type: "string" },
+      "no-build": { type: "boolean" },
+      "no-stream": { type: "boolean" },
+      "node-flags": { type: "string" },
+    },
+  });
+  const servers = typeof values.servers === "string" ? Number(values.servers) : 2_000;
+  if (!Number.isInteger(servers) || servers < 1) throw new Error(`bad --servers ${String(values.servers)}`);
+  const idleMinutes =
+    typeof values["idle-minutes"] === "string"
+      ? Number(values["idle-minutes"])
+      : opts.size === "small"
+        ? 2
+        : 65;
+  if (!Number.isFinite(idleMinutes) || idleMinutes < 0)
+    throw new Error(`bad --idle-minutes ${String(values["idle-minutes"])}`);
+  if (values["no-build"] !== true) {
+    console.error("bench run: npm run build");
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   }
-  let mod: BenchModule;
-  try {
-    mod = (await import(`./${name}.js`)) as BenchModule;
-  } catch (err) {
-    console.error(`benchmark ${name} is not available: ${(err as Error).message}`);
-    failed = true;
-    continue;
-  }
-  console.log(`\n=== bench ${name} (${size})`);
-  const started = new Date();
-  const result = await mod.run({ size, args: process.argv.slice(2) });
-  const record = { name, size, startedAt: started.toISOString(), node: process.version, ...result };
-  writeFileSync(`${resultsDir}${name}.json`, JSON.stringify(record, null, 2) + "\n");
-  console.log(JSON.stringify(record, null, 2));
+  const args = ["scripts/loopback-only.sh", process.execPath, "--import", "tsx", "bench/run-inner.ts"];
+  args.push("--servers", String(servers), "--idle-minutes", String(idleMinutes));
+  if (values["no-stream"] === true) args.push("--no-stream");
+  if (typeof values["node-flags"] === "string") args.push(`--node-flags=${values["node-flags"]}`);
+  const child = spawn("sh", args, {
+    cwd: ROOT,
+    env: envTrustingTestCa(),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const line = out.trim().split("\n").pop() ?? "";
+  if (code !== 0 || !line.startsWith("{")) throw new Error(`run benchmark failed (exit ${code})`);
+  const aims = { firstStartMB: 400, idleMB: 400, busyMB: 600 };
+  return { aims, ...(JSON.parse(line) as Record<string, unknown>) };
 }
-process.exitCode = failed ? 1 : 0;
