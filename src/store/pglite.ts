@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Db } from "./db.js";
 import { type DataDirLock, LOCK_FILE, lockDataDir } from "./data-dir-lock.js";
@@ -100,11 +101,37 @@ function makeFolders(dir: string, shown: string): void {
 }
 
 /**
+ * Keeps WebAssembly on V8's baseline compiler (Liftoff) in this process unless
+ * `FEDIMON_WASM_OPTIMIZE=1`. V8 otherwise recompiles each hot function of PGlite's 9 MB module with
+ * its optimising compiler, and on PostgreSQL's start nearly every function is hot: that compilation
+ * cost 50–90 MB of RSS that is never given back (opening a store peaked at ~245 MB, ~155 MB without;
+ * `npm run bench -- run`: first start 296 → 223 MB) and seconds of CPU at each start. The price is slower
+ * CPU-bound SQL (about 1.4× on a loop of aggregates and updates); store calls are 5–15% of a crawl
+ * pass, which stays bound by the network. V8 reads the flag when it compiles a function, so it
+ * must be set before PGlite's module is compiled: the first open does it. It applies to the whole
+ * process (undici's HTTP parser is WebAssembly too).
+ */
+export function wasmTieringFor(env: NodeJS.ProcessEnv): "baseline" | "optimise" {
+  return env.FEDIMON_WASM_OPTIMIZE?.trim() === "1" ? "optimise" : "baseline";
+}
+
+let wasmTiering: "baseline" | "optimise" | null = null;
+
+/** Sets this process's WebAssembly tiering once, from the environment ({@link wasmTieringFor}). */
+export function limitWasmTiering(env: NodeJS.ProcessEnv = process.env): "baseline" | "optimise" {
+  if (wasmTiering) return wasmTiering;
+  wasmTiering = wasmTieringFor(env);
+  if (wasmTiering === "baseline") setFlagsFromString("--liftoff-only");
+  return wasmTiering;
+}
+
+/**
  * Opens the embedded store in `dataDir` (created if missing), or in memory when `dataDir` is
  * `memory://` (tests). A folder is held by one process at a time (data-dir-lock.ts), its creation
  * included: when another process holds it, this throws `DataDirBusyError`.
  */
 export async function openPglite(dataDir: string): Promise<Db> {
+  limitWasmTiering();
   const options = {
     startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ["-c", s])],
   };
