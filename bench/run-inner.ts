@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { startGithubApiSim } from "../sim/github-api.js";
+import { startSimProcess } from "./sim-process.js";
 
 const { values } = parseArgs({
   options: {
@@ -102,26 +103,16 @@ const mibBytes = (b: number): number => Math.round(b / 2 ** 20);
 
 // ---- the simulation and the releases API --------------------------------------------------------
 
-const sim = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    "sim/cli.ts",
-    "--servers",
-    String(servers),
-    "--fault-rate",
-    "0.25",
-    "--latency",
-    values.latency,
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const simInfo = await new Promise<{ dnsServer: string; seedDomain: string }>((resolve, reject) => {
-  const rl = createInterface({ input: sim.stdout });
-  rl.once("line", (line) => resolve(JSON.parse(line) as { dnsServer: string; seedDomain: string }));
-  sim.once("exit", (code) => reject(new Error(`simulation exited with ${code}`)));
-});
+const simProcess = await startSimProcess([
+  "--servers",
+  String(servers),
+  "--fault-rate",
+  "0.25",
+  "--latency",
+  values.latency,
+]);
+const sim = simProcess.process;
+const simInfo = simProcess;
 const github = await startGithubApiSim({ host: "127.0.0.1", tls: false });
 
 const port = await new Promise<number>((resolve) => {

@@ -9,10 +9,10 @@
  * `--size small`). `--servers N` sizes the simulation; `--no-stream` runs without the stream
  * listeners; `--node-flags="..."` passes Node or V8 flags to `run` (to measure a setting). bench/run-inner.ts does the measuring.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { envTrustingTestCa } from "../sim/tls/trust.js";
+import { runInNamespace } from "./namespace.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -46,20 +46,10 @@ export async function run(opts: {
     console.error("bench run: npm run build");
     execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   }
-  const args = ["scripts/loopback-only.sh", process.execPath, "--import", "tsx", "bench/run-inner.ts"];
-  args.push("--servers", String(servers), "--idle-minutes", String(idleMinutes));
+  const args = ["--servers", String(servers), "--idle-minutes", String(idleMinutes)];
   if (values["no-stream"] === true) args.push("--no-stream");
   if (typeof values["node-flags"] === "string") args.push(`--node-flags=${values["node-flags"]}`);
-  const child = spawn("sh", args, {
-    cwd: ROOT,
-    env: envTrustingTestCa(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const line = out.trim().split("\n").pop() ?? "";
-  if (code !== 0 || !line.startsWith("{")) throw new Error(`run benchmark failed (exit ${code})`);
+  const result = await runInNamespace("bench/run-inner.ts", args);
   const aims = { firstStartMB: 400, idleMB: 400, busyMB: 600 };
-  return { aims, ...(JSON.parse(line) as Record<string, unknown>) };
+  return { aims, ...result };
 }

@@ -1,0 +1,25 @@
+/**
+ * Starts the simulation in its own process (`sim/cli.ts` under tsx) for a benchmark's inner
+ * script, and waits for the JSON line it prints once it is up.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface SimProcess {
+  process: ChildProcess;
+  dnsServer: string;
+  seedDomain: string;
+}
+
+export async function startSimProcess(args: readonly string[]): Promise<SimProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "sim/cli.ts", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const info = await new Promise<{ dnsServer: string; seedDomain: string }>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", (line) =>
+      resolve(JSON.parse(line) as { dnsServer: string; seedDomain: string }),
+    );
+    child.once("exit", (code) => reject(new Error(`simulation exited with ${code}`)));
+  });
+  return { process: child, dnsServer: info.dnsServer, seedDomain: info.seedDomain };
+}
