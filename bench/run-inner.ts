@@ -4,7 +4,8 @@
  * here, then the built `node dist/src/cli/main.js run` on a fresh data folder, and samples memory:
  * the RSS of every process in `run`'s tree from /proc (every 250 ms), and the main process's own
  * `process.memoryUsage()` through a tiny preloaded probe writing to file descriptor 3 (so the heap
- * and the memory outside it are known at the peak). Phases:
+ * and the memory outside it are known at the peak; the main thread's heap, worker threads count in
+ * RSS only). Phases:
  *   firstStart  from the spawn until /healthz answers 200;
  *   firstPass   until the first crawl pass is over: /metrics shows nothing due, nothing leased and
  *               servers known, on two store readings at least 11 s apart (its figures are cached
