@@ -63,7 +63,17 @@ async function polls(url: string): Promise<number> {
 }
 
 const sim = node(
-  ["sim/cli.ts", "--servers", values.servers, "--seed", "1", "--fault-rate", "0.25", "--latency", "20,500"],
+  [
+    "sim/cli.ts",
+    "--servers",
+    values.servers,
+    "--random-seed",
+    "1",
+    "--fault-rate",
+    "0.25",
+    "--latency",
+    "20,500",
+  ],
   "inherit",
 );
 const simInfo = await new Promise<{ dnsServer: string; seedDomain: string }>((resolve, reject) => {

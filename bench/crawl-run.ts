@@ -43,7 +43,7 @@ const sim = spawn(
     "sim/cli.ts",
     "--servers",
     String(servers),
-    "--seed",
+    "--random-seed",
     "1",
     "--fault-rate",
     "0.25",

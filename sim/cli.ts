@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       servers: { type: "string", default: "1000" },
-      seed: { type: "string", default: "1" },
+      "random-seed": { type: "string", default: "1" },
       "fault-rate": { type: "string", default: "0.25" },
       latency: { type: "string", default: "5,50" },
       truth: { type: "string" },
@@ -94,11 +94,12 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     console.log(
-      "usage: tsx sim/cli.ts [--servers N] [--seed S] [--fault-rate 0.25] [--latency MIN,MAX] [--truth FILE] [--host-base 127.A.B]",
+      "usage: tsx sim/cli.ts [--servers N] [--random-seed S] [--fault-rate 0.25] [--latency MIN,MAX] [--truth FILE] [--host-base 127.A.B]",
     );
     return;
   }
-  const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
+  const randomSeed = values["random-seed"];
+  const seed = /^\d+$/.test(randomSeed) ? Number(randomSeed) : randomSeed;
   await runSimCommand({
     servers: Number(values.servers),
     seed,

@@ -249,6 +249,10 @@ describe("dumps: export, serve, import, answer the same", () => {
       await expect(importDumps(dst.db, exported.dir, { extraSuffixes: ["example"] })).rejects.toThrow(
         /fresh store/,
       );
+      // The message names the flag that does it.
+      await expect(importDumps(dst.db, exported.dir, { extraSuffixes: ["example"] })).rejects.toThrow(
+        /\(pass --merge to import anyway\)$/,
+      );
 
       const rows = [
         JSON.parse(text.split("\n")[0]!) as Json,

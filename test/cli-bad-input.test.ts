@@ -126,6 +126,17 @@ describe("bad command lines", () => {
         /--seed: not a domain name: "not a domain", "also bad"/,
       ],
       [
+        "--misreport-overrides with an unknown rule",
+        [
+          "crawl",
+          "--once",
+          "--misreport-overrides",
+          file("overrides.csv", "domain,clear\nbig.example,no_such_rule\n"),
+        ],
+        2,
+        /--misreport-overrides: ".*": line 2: unknown misreport rule id\(s\) no_such_rule$/,
+      ],
+      [
         "--deny-list without a usable row",
         ["crawl", "--once", "--deny-list", binaryDeny],
         2,

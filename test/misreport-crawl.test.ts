@@ -35,6 +35,7 @@ interface Flag {
   reason: string;
   since: string;
   cleared: boolean;
+  note?: string | null;
 }
 interface Detail {
   flagged: boolean;
@@ -57,6 +58,8 @@ describe("servers that misreport, through a simulated crawl, the API and the CLI
   let mau: string;
   let jump: string;
   let fake: string;
+  /** Misreports too, but the operator's override file clears its flag. */
+  let vouched: string;
   let jumpFrom: number;
   let jumpTo: number;
   const today = Math.floor(Date.now() / DAY) * DAY;
@@ -81,10 +84,15 @@ describe("servers that misreport, through a simulated crawl, the API and the CLI
           (sim.expected(d)?.usersActiveMonth ?? null) !== null,
       )
       .sort();
-    [mau, jump, fake] = [healthy[0]!, healthy[1]!, healthy[2]!];
+    [mau, jump, fake, vouched] = [healthy[0]!, healthy[1]!, healthy[2]!, healthy[3]!];
     jumpFrom = sim.expected(jump)!.usersTotal!;
     jumpTo = jumpFrom * 40 + 20_000;
     writeFileSync(join(dir, "known-fake.txt"), `# test list\n${fake}  # sells followers\n`);
+    writeFileSync(
+      join(dir, "overrides.csv"),
+      `domain,clear,note\n${vouched},mau_above_total,"counts bots, confirmed with the admin"\n`,
+    );
+    sim.misreport(vouched, { usersTotal: 1_000, usersActiveMonth: 2_000 });
     // The first server misreports from the start; the second is honest on the first pass.
     sim.misreport(mau, { usersTotal: 10_000_000, usersActiveMonth: 50_000_000 });
     const config = simConfig(sim, {
@@ -92,6 +100,7 @@ describe("servers that misreport, through a simulated crawl, the API and the CLI
       geoipDb: sim.geoipDbFile,
       asnDb: sim.asnDbFile,
       knownFake: join(dir, "known-fake.txt"),
+      misreportOverrides: join(dir, "overrides.csv"),
       // Far above the simulation's 5-50 ms latency; short, so a pass waits little for the servers
       // that trickle or never answer.
       connectTimeoutMillis: 2_000,
@@ -162,6 +171,15 @@ describe("servers that misreport, through a simulated crawl, the API and the CLI
     expect(c.flags.map((f) => [f.rule, f.reason])).toEqual([
       ["known_fake", `Listed as reporting fake figures (entry ${fake}: sells followers).`],
     ]);
+  });
+
+  it("applies the operator's override file: the flag shows, cleared with its note, and the server counts", async () => {
+    const v = await get<Detail & { flags: (Flag & { note: string | null })[] }>(`/api/v1/servers/${vouched}`);
+    expect(v.flagged).toBe(false);
+    expect(v.flags.map((f) => [f.rule, f.cleared, f.note])).toEqual([
+      ["mau_above_total", true, "counts bots, confirmed with the admin"],
+    ]);
+    expect((await counted()).flagged.has(vouched)).toBe(false);
   });
 
   it("leaves them out of the live summary and of every breakdown", async () => {

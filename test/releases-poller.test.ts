@@ -264,11 +264,10 @@ describe("release poller against the simulated GitHub API", () => {
     const logger = new MemoryLogger();
     try {
       const s = await runReleasesCommand({
-        config,
+        config: { ...config, githubToken: "ghp_sekrit123" },
         once: true,
         githubApi: tokenSim.url,
         repos: "mastodon/mastodon",
-        env: { GITHUB_TOKEN: "ghp_sekrit123" },
         logger,
         clock,
         db,
@@ -288,11 +287,10 @@ describe("release poller against the simulated GitHub API", () => {
       ).toBe(true);
       // A wrong token is an error recorded, not a crash.
       const wrong = await runReleasesCommand({
-        config,
+        config: { ...config, githubToken: "ghp_wrong" },
         once: true,
         githubApi: tokenSim.url,
         repos: "mastodon/mastodon",
-        env: { GITHUB_TOKEN: "ghp_wrong" },
         clock,
         db,
         fetcher,

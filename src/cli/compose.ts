@@ -18,6 +18,8 @@ import { recordCoverage } from "../stats/index.js";
 import { cliLogger } from "./terminal.js";
 import { loadKnownFakeList, type KnownFakeList } from "../stats/known-fake.js";
 import { checkNewAnswers, observationAnswer } from "../stats/misreport-answer.js";
+import { loadMisreportOverrides, type MisreportOverride } from "../stats/overrides.js";
+import { replaceMisreportOverrides } from "../store/stats.js";
 
 /**
  * The one composition root: opens what a command needs from the configuration and
@@ -44,12 +46,20 @@ export async function composeApp(
   const clock = opts.clock ?? systemClock;
   const denyList = config.denyList ? readDenyList(config.denyList, logger) : null;
   const knownFake = config.knownFake ? readKnownFake(config.knownFake) : null;
+  const overrides = config.misreportOverrides ? readOverrides(config.misreportOverrides) : null;
   // The fetcher first: it only checks its settings, and nothing is left open if the store fails.
   const fetcher = createFetcher({ config, logger: logger.child("net"), clock });
   const db = await openDb(config.db, { logger }).catch(async (err: unknown) => {
     await fetcher.close();
     throw err;
   });
+  // The file replaces the stored overrides, which every rule and process then applies.
+  if (overrides)
+    await replaceMisreportOverrides(db, overrides).catch(async (err: unknown) => {
+      await fetcher.close();
+      await db.close();
+      throw err;
+    });
   return {
     config,
     logger,
@@ -97,6 +107,21 @@ function readKnownFake(file: string): KnownFakeList {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(`--known-fake: cannot read ${quote(file)}: ${code ?? (err as Error).message}`);
+  }
+}
+
+/** Reads `--misreport-overrides` before anything is opened; an unreadable or wrong file is a configuration error. */
+function readOverrides(file: string): MisreportOverride[] {
+  try {
+    return loadMisreportOverrides(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code
+        ? `--misreport-overrides: cannot read ${quote(file)}: ${code}`
+        : // The parser may repeat the file's bytes: none of them reaches the terminal raw.
+          `--misreport-overrides: ${quote(file)}: ${(err as Error).message.replace(/[^\x20-\x7e]/g, "?")}`,
+    );
   }
 }
 

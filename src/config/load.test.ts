@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDnsServer } from "../net/dns-server.js";
 import { quote } from "../core/quote.js";
-import { ConfigError, loadConfig } from "./index.js";
+import { ConfigError, ENV_VARS, loadConfig } from "./index.js";
+import { CONFIG_FIELD_LIST, fieldChoices, valueKind } from "./fields.js";
 
 describe("loadConfig", () => {
   it("uses the defaults with nothing given", () => {
@@ -87,6 +88,47 @@ describe("loadConfig", () => {
     expect(() => loadConfig({}, {}, file("c.json", "{\u0007\u001b[31m"))).toThrow(/: not valid JSON$/);
     expect(() => loadConfig({}, {}, join(dir, "missing.json"))).toThrow(/cannot read config file .*ENOENT/);
     expect(loadConfig({}, {}, file("d.json", '{"concurrency": 3}')).concurrency).toBe(3);
+  });
+
+  it("reads every environment variable of the field table into its field, typed", () => {
+    const sample = (f: (typeof CONFIG_FIELD_LIST)[number]): string => {
+      switch (valueKind(f)) {
+        case "list":
+          return f.key === "seeds" ? "mastodon.social, pixelfed.social" : "127.0.0.0/8, ::1/128";
+        case "number":
+          return "4096";
+        case "boolean":
+          return "true";
+        case "enum":
+          return fieldChoices(f).at(-1)!;
+        default:
+          return "127.0.0.2";
+      }
+    };
+    const defaults = loadConfig({}, {});
+    for (const f of CONFIG_FIELD_LIST) {
+      for (const name of f.env) {
+        expect(ENV_VARS[name], name).toBe(f.key);
+        const got = loadConfig({}, { [name]: sample(f) })[f.key];
+        expect(got, name).not.toEqual(defaults[f.key]);
+        const kind = valueKind(f);
+        if (kind === "list") expect(got, name).toHaveLength(2);
+        else expect(typeof got, name).toBe(kind === "enum" ? "string" : kind);
+      }
+    }
+    expect(Object.keys(ENV_VARS)).toContain("GITHUB_TOKEN");
+  });
+
+  it("reads the release API and the tokens from the environment, the flag over the variable", () => {
+    const env = { FEDIMON_GITHUB_API: "http://127.0.0.1:9/", GITHUB_TOKEN: " ghp_x \n" };
+    expect(loadConfig({}, {}).githubApi).toBe("https://api.github.com");
+    expect(loadConfig({}, env).githubApi).toBe("http://127.0.0.1:9/");
+    expect(loadConfig({ githubApi: "http://127.0.0.2:9/" }, env).githubApi).toBe("http://127.0.0.2:9/");
+    expect(loadConfig({}, env).githubToken).toBe("ghp_x");
+    expect(loadConfig({}, { GITHUB_TOKEN: "  " }).githubToken).toBeNull();
+    expect(loadConfig({}, {}).githubToken).toBeNull();
+    expect(loadConfig({}, { FEDIMON_MASTODON_TOKEN: "tok" }).mastodonToken).toBe("tok");
+    expect(loadConfig({}, { FEDIMON_MISREPORT_OVERRIDES: "o.csv" }).misreportOverrides).toBe("o.csv");
   });
 
   it("quotes operator values safely", () => {

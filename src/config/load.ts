@@ -3,64 +3,38 @@ import { readFileSync } from "node:fs";
 import { quote } from "../core/quote.js";
 import { configProblems } from "./checks.js";
 import { type Config, ConfigSchema } from "./config.js";
+import { CONFIG_FIELD_LIST, type ValueKind, valueKind } from "./fields.js";
 
 /** Raised for a configuration a person must fix; the CLI prints its message, never a stack trace. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-/** Environment variables read for each setting (documented in docs/configuration.md). */
-export const ENV_VARS: Record<string, keyof Config> = {
-  DATABASE_URL: "db",
-  FEDIMON_DB: "db",
-  FEDIMON_SEEDS: "seeds",
-  FEDIMON_DNS_SERVER: "dnsServer",
-  FEDIMON_ALLOW_NETWORKS: "allowNetworks",
-  FEDIMON_ONLY_NETWORKS: "onlyNetworks",
-  FEDIMON_CONTACT: "contact",
-  FEDIMON_CONCURRENCY: "concurrency",
-  FEDIMON_PROBE_CONCURRENCY: "probeConcurrency",
-  PORT: "port",
-  FEDIMON_HOST: "host",
-  FEDIMON_DENY_LIST: "denyList",
-  FEDIMON_MAX_BODY_BYTES: "maxBodyBytes",
-  FEDIMON_LOG_LEVEL: "logLevel",
-  FEDIMON_LOG_FORMAT: "logFormat",
-  FEDIMON_GEOIP_DB: "geoipDb",
-  FEDIMON_ASN_DB: "asnDb",
-  FEDIMON_KNOWN_FAKE: "knownFake",
-  FEDIMON_PUBLISH_SERVER_EXPOSURE: "publishServerExposure",
-};
+/** Environment variables read for each setting, from the field table (docs/configuration.md). */
+export const ENV_VARS: Readonly<Record<string, keyof Config>> = Object.fromEntries(
+  CONFIG_FIELD_LIST.flatMap((f) => f.env.map((name) => [name, f.key])),
+);
 
-const LIST_KEYS = new Set<keyof Config>(["seeds", "allowNetworks", "onlyNetworks"]);
-const NUMBER_KEYS = new Set<keyof Config>([
-  "concurrency",
-  "probeConcurrency",
-  "port",
-  "maxBodyBytes",
-  "connectTimeoutMillis",
-  "firstByteTimeoutMillis",
-  "idleTimeoutMillis",
-  "totalTimeoutMillis",
-  "maxRetryAfterSecs",
-]);
-
-const BOOLEAN_KEYS = new Set<keyof Config>(["publishServerExposure"]);
+const KINDS = new Map<keyof Config, ValueKind>(CONFIG_FIELD_LIST.map((f) => [f.key, valueKind(f)]));
 
 /** Turns a flag or environment string into the type its setting wants. */
 function coerce(key: keyof Config, value: unknown): unknown {
   if (typeof value !== "string") return value;
-  if (BOOLEAN_KEYS.has(key)) {
-    const v = value.trim().toLowerCase();
-    return v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : value;
+  switch (KINDS.get(key)) {
+    case "boolean": {
+      const v = value.trim().toLowerCase();
+      return v === "true" || v === "1" ? true : v === "false" || v === "0" ? false : value;
+    }
+    case "list":
+      return value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+    case "number":
+      return value.trim() === "" ? value : Number(value);
+    default:
+      return value;
   }
-  if (LIST_KEYS.has(key))
-    return value
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-  if (NUMBER_KEYS.has(key)) return value.trim() === "" ? value : Number(value);
-  return value;
 }
 
 /**

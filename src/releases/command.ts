@@ -9,15 +9,15 @@ import type { Db } from "../store/db.js";
 import { openDb } from "../store/open.js";
 import { loadEolTable } from "./eol-table.js";
 import type { PollSummary } from "./poller.js";
-import { DEFAULT_GITHUB_API, DEFAULT_POLL_INTERVAL_SECS, ReleasePoller } from "./poller.js";
+import { DEFAULT_POLL_INTERVAL_SECS, ReleasePoller } from "./poller.js";
 import { DEFAULT_REPOSITORIES, parseRepositories } from "./repositories.js";
 
 /**
  * Options of `fedimon releases` beyond the common flags, for the CLI to wire:
- * `--once` (poll once and exit), `--github-api URL` (env `FEDIMON_GITHUB_API`; default
- * https://api.github.com), `--repos owner/name[=software],...` (default: DEFAULT_REPOSITORIES),
+ * `--once` (poll once and exit), `--github-api URL` (over `config.githubApi`, env
+ * `FEDIMON_GITHUB_API`), `--repos owner/name[=software],...` (default: DEFAULT_REPOSITORIES),
  * `--interval SECS` (default 300), `--eol-table FILE` (JSON merged over the built-in table).
- * `GITHUB_TOKEN` is read from the environment only (never a flag: flags show up in `ps`).
+ * The token is `config.githubToken`: env `GITHUB_TOKEN` only (never a flag: flags show up in `ps`).
  */
 export interface ReleasesCommandOptions {
   config: Config;
@@ -26,8 +26,6 @@ export interface ReleasesCommandOptions {
   repos?: string | null;
   intervalSecs?: number | null;
   eolTable?: string | null;
-  /** Where `GITHUB_TOKEN` and `FEDIMON_GITHUB_API` are read. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
   logger?: Logger;
   clock?: Clock;
   /** Ends `runForever` (SIGINT/SIGTERM in the CLI). */
@@ -44,16 +42,15 @@ export interface ReleasesCommandOptions {
  * `--repos`, `--eol-table` or `--github-api`) throw before anything is opened.
  */
 export async function runReleasesCommand(opts: ReleasesCommandOptions): Promise<PollSummary | null> {
-  const env = opts.env ?? process.env;
   const repositories = opts.repos ? parseRepositories(opts.repos) : DEFAULT_REPOSITORIES;
   const eolTable = loadEolTable(opts.eolTable ?? null);
-  const apiUrl = opts.githubApi ?? env.FEDIMON_GITHUB_API ?? DEFAULT_GITHUB_API;
+  const apiUrl = opts.githubApi ?? opts.config.githubApi;
   const api = new URL(apiUrl);
   if (api.protocol !== "https:" && api.protocol !== "http:")
     throw new Error(`--github-api: not an http(s) URL: ${apiUrl}`);
   const intervalSecs = opts.intervalSecs ?? DEFAULT_POLL_INTERVAL_SECS;
   if (!Number.isFinite(intervalSecs) || intervalSecs < 1) throw new Error(`--interval: at least 1 second`);
-  const token = env.GITHUB_TOKEN?.trim() || null;
+  const token = opts.config.githubToken;
   const logger = opts.logger ?? nullLogger;
   const clock = opts.clock ?? systemClock;
 

@@ -1,3 +1,4 @@
+import { DEFAULT_GITHUB_API } from "../config/fields.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
@@ -18,8 +19,7 @@ import { hasCrawled } from "../store/api.js";
 import { DEFAULT_REPOSITORIES } from "./repositories.js";
 import type { Advisory, Release, RepositoryConfig } from "./types.js";
 
-/** The GitHub REST API. Tests and simulations point `--github-api` at a loopback server instead. */
-export const DEFAULT_GITHUB_API = "https://api.github.com";
+export { DEFAULT_GITHUB_API };
 /** Seconds between polls (the 2017 dashboard's five minutes). */
 export const DEFAULT_POLL_INTERVAL_SECS = 300;
 /** Items per page requested (GitHub's maximum). */

@@ -141,7 +141,9 @@ export async function importDumps(db: Db, dirOrUrl: string, opts: ImportOptions 
     files.set(ds.name, { buf, entry });
   }
   if (!opts.merge && (await countServers(db)) > 0) {
-    throw new Error("the store already knows servers: import seeds a fresh store (merge to import anyway)");
+    throw new Error(
+      "the store already knows servers: import seeds a fresh store (pass --merge to import anyway)",
+    );
   }
   const results: ImportResult["datasets"] = [];
   await db.transaction(async (tx) => {

@@ -1,6 +1,7 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import type { Crawler, CrawlSummary } from "../../crawl/index.js";
-import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { type CommonFlags, configFromFlags } from "../common.js";
+import { addCommandOptions } from "../options.js";
 import { composeApp, composeCrawler, shutdownSignal } from "../compose.js";
 import { formatFailures, nothingReachedLines, ProgressView } from "../progress.js";
 
@@ -58,17 +59,10 @@ export function showProgress(crawler: Crawler, view: ProgressView): () => void {
 
 /** `fedimon crawl [--once]`: discover and poll servers. */
 export function crawlCommand(): Command {
-  const cmd = new Command("crawl")
-    .description(
-      "Discover servers through peers lists and poll each one politely (forever, or one pass with --once)",
-    )
-    .option(
-      "--once",
-      "make one pass over everything due (including what the pass discovers), then exit (1 if no server was reached)",
-    )
-    .addOption(new Option("--worker-id <id>", "lease owner name; distinct per process sharing a database"))
-    .option("--json", "print the final summary as JSON on stdout (with CPU time and peak memory)");
-  addCommonOptions(cmd).action(async (flags: CrawlFlags) => {
+  const cmd = new Command("crawl").description(
+    "Discover servers through peers lists and poll each one politely (forever, or one pass with --once)",
+  );
+  addCommandOptions(cmd, "crawl").action(async (flags: CrawlFlags) => {
     const config = configFromFlags(flags);
     const app = await composeApp(config);
     const signal = shutdownSignal(app.logger);

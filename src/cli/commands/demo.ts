@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
+import { addCommandOptions } from "../options.js";
 import { startGithubApiSim } from "../../../sim/github-api.js";
 import { simulatedServerSeeds, streamingCandidates } from "../../../sim/history-seed.js";
 import { startSim } from "../../../sim/index.js";
@@ -13,7 +14,7 @@ import { simulatedActivity } from "../../stream/simulated-activity.js";
 
 interface DemoFlags {
   servers: string;
-  seed: string;
+  randomSeed: string;
   port: string;
   db: string;
   historyDays: string;
@@ -47,18 +48,8 @@ async function waitForUrl(url: string, exited: () => boolean, timeoutMillis: num
  * where the dashboard is reachable only from inside).
  */
 export function demoCommand(): Command {
-  return new Command("demo")
+  return addCommandOptions(new Command("demo"), "demo")
     .description("Run everything offline against the simulated fediverse (needs root to bind loopback :443)")
-    .option("--servers <n>", "virtual servers", "2000")
-    .option("--seed <s>", "random seed of the simulation", "1")
-    .option("--port <n>", "API and dashboard port", "8080")
-    .option("--db <dir>", "data folder of the demo's embedded store", "./fedimon-demo-data")
-    .option(
-      "--history-days <n>",
-      "days of simulated history to backfill into a new data folder (0: none)",
-      "90",
-    )
-    .option("--stream-servers <n>", "how many of the largest simulated servers stream their timelines", "20")
     .action(async (flags: DemoFlags) => {
       if (typeof process.getuid === "function" && process.getuid() !== 0)
         throw new Error(
@@ -80,7 +71,7 @@ export function demoCommand(): Command {
       opening?.catch(() => undefined);
       const sim = await startSim({
         servers,
-        seed: flags.seed,
+        seed: flags.randomSeed,
         faultRate: 0.25,
         latencyMillis: [5, 50],
         geoDatabases: true,
@@ -99,7 +90,7 @@ export function demoCommand(): Command {
           now: new Date(),
           days: historyDays,
           hourlyDays: Math.min(7, historyDays),
-          note: `simulated by fedimon demo from its ${servers}-server simulated fediverse (seed ${flags.seed})`,
+          note: `simulated by fedimon demo from its ${servers}-server simulated fediverse (seed ${flags.randomSeed})`,
         });
         plan.activity = simulatedActivity({
           statusJson: (i) => streaming.plan.json(i),

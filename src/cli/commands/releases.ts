@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { runReleasesCommand } from "../../releases/index.js";
-import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { type CommonFlags, configFromFlags } from "../common.js";
+import { addCommandOptions } from "../options.js";
 import { shutdownSignal } from "../compose.js";
 import { cliLogger } from "../terminal.js";
 
@@ -14,22 +15,10 @@ interface ReleasesFlags extends CommonFlags {
 
 /** `fedimon releases [--once]`: follow upstream releases and advisories; recompute patch adoption. */
 export function releasesCommand(): Command {
-  const cmd = new Command("releases")
-    .description(
-      "Poll upstream releases and security advisories (every 5 minutes, or once) and recompute patch adoption",
-    )
-    .option("--once", "poll once and exit")
-    .option(
-      "--github-api <url>",
-      "GitHub REST API endpoint (env FEDIMON_GITHUB_API; default https://api.github.com)",
-    )
-    .option(
-      "--repos <list>",
-      "owner/name[=software],... to follow (default: Mastodon and other major servers)",
-    )
-    .option("--interval <secs>", "seconds between polls (default 300)")
-    .option("--eol-table <file>", "JSON table of branch end-of-life dates, merged over the built-in one");
-  addCommonOptions(cmd).action(async (flags: ReleasesFlags) => {
+  const cmd = new Command("releases").description(
+    "Poll upstream releases and security advisories (every 5 minutes, or once) and recompute patch adoption",
+  );
+  addCommandOptions(cmd, "releases").action(async (flags: ReleasesFlags) => {
     const config = configFromFlags(flags);
     const logger = cliLogger(config);
     const summary = await runReleasesCommand({

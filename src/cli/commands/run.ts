@@ -4,12 +4,13 @@ import { startApiThread, type ApiThread } from "../../api/index.js";
 import { createGuardedLookup, createResolver, userAgent } from "../../net/index.js";
 import { ReleasePoller, DEFAULT_REPOSITORIES } from "../../releases/index.js";
 import { StreamService, streamOptions } from "../../stream/index.js";
-import { addApiOptions, type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
-import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
+import { type CommonFlags, configFromFlags } from "../common.js";
+import { addCommandOptions } from "../options.js";
 import { composeApp, composeCrawler, shutdownSignal } from "../compose.js";
 import { ProgressView } from "../progress.js";
 import { formatCrawlSummary, showProgress } from "./crawl.js";
-import { addStreamOptions, streamOptionsFromFlags } from "./stream.js";
+import { streamOptionsFromFlags } from "./stream.js";
 import { startStatsJobs } from "../stats-jobs.js";
 import { refreshAdoptionDuringFirstPass } from "../first-pass-adoption.js";
 
@@ -30,16 +31,10 @@ interface RunFlags extends CommonFlags, ApiFlags {
  * gracefully (in-flight work finishes, buffers are written, leases released).
  */
 export function runCommand(): Command {
-  const cmd = new Command("run")
-    .description("Run everything: crawler, release poller, stream listeners, statistics and the API")
-    .option("--worker-id <id>", "lease owner name; distinct per process sharing a database")
-    .option("--github-api <url>", "GitHub REST API endpoint for the release poller")
-    .option("--no-stream", "do not listen to public timelines")
-    .option("--no-releases", "do not poll upstream releases")
-    .option("--no-api", "do not serve the API");
-  addStreamOptions(cmd);
-  addApiOptions(cmd);
-  addCommonOptions(cmd).action(
+  const cmd = new Command("run").description(
+    "Run everything: crawler, release poller, stream listeners, statistics and the API",
+  );
+  addCommandOptions(cmd, "run").action(
     async (flags: RunFlags & { stream?: boolean; releases?: boolean; api?: boolean }) => {
       const config = configFromFlags(flags);
       const app = await composeApp(config);
@@ -90,9 +85,9 @@ export function runCommand(): Command {
             fetcher: app.fetcher,
             clock: app.clock,
             logger: app.logger,
-            apiUrl: flags.githubApi ?? process.env.FEDIMON_GITHUB_API ?? "https://api.github.com",
+            apiUrl: config.githubApi,
             repositories: DEFAULT_REPOSITORIES,
-            token: process.env.GITHUB_TOKEN?.trim() || null,
+            token: config.githubToken,
             intervalSecs: 300,
           });
           parts.push(poller.runForever(signal));

@@ -1,16 +1,16 @@
 import { Command } from "commander";
 import { runExportCommand, runImportCommand, runServeCommand } from "../../api/index.js";
 import { cliLogger } from "../terminal.js";
-import { addApiOptions, type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
-import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
+import { type CommonFlags, configFromFlags } from "../common.js";
+import { addCommandOptions } from "../options.js";
 
 /** `fedimon serve`: the public JSON API, OpenAPI document, dumps, feed and the dashboard. */
 export function serveCommand(): Command {
   const cmd = new Command("serve").description(
     "Serve the public API (/api/v1, /api/openapi.json, /api/docs), /dumps/, /feed.atom, /healthz and /metrics",
   );
-  addApiOptions(cmd);
-  addCommonOptions(cmd).action(async (flags: CommonFlags & ApiFlags) => {
+  addCommandOptions(cmd, "serve").action(async (flags: CommonFlags & ApiFlags) => {
     const config = configFromFlags(flags);
     await runServeCommand({
       config,
@@ -28,9 +28,9 @@ export function exportCommand(): Command {
     .description(
       "Write open-data dumps (servers, daily history, rollups, hashtags) as CSV, JSON Lines and Parquet",
     )
-    .argument("<dir>", "output folder")
-    .option("--public-url <url>", "this instance's public URL, recorded in the manifest as the source");
-  addCommonOptions(cmd).action(async (dir: string, flags: CommonFlags & { publicUrl?: string }) => {
+    .argument("<dir>", "output folder");
+  addCommandOptions(cmd, "export");
+  cmd.action(async (dir: string, flags: CommonFlags & { publicUrl?: string }) => {
     const config = configFromFlags(flags);
     const result = await runExportCommand({
       config,
@@ -49,9 +49,9 @@ export function importCommand(): Command {
     .description(
       "Seed this store from another fedimon's dumps (a folder or a /dumps/ URL); checksums verified",
     )
-    .argument("<source>", "dump folder or URL")
-    .option("--merge", "import into a store that already has data (default: refuse)");
-  addCommonOptions(cmd).action(async (source: string, flags: CommonFlags & { merge?: boolean }) => {
+    .argument("<source>", "dump folder or URL");
+  addCommandOptions(cmd, "import");
+  cmd.action(async (source: string, flags: CommonFlags & { merge?: boolean }) => {
     const config = configFromFlags(flags);
     const result = await runImportCommand({
       config,

@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { type CommonFlags, configFromFlags } from "../common.js";
+import { addCommandOptions } from "../options.js";
 import { DataDirBusyError, type Db, openDb } from "../../store/index.js";
 import { serverView } from "../server-view.js";
 
@@ -7,9 +8,8 @@ import { serverView } from "../server-view.js";
 export function serverCommand(): Command {
   const cmd = new Command("server")
     .description("Show what the store knows of one server (null for what is unknown)")
-    .argument("<domain>", "the server's domain")
-    .option("--json", "print JSON (the default is a short text view)");
-  addCommonOptions(cmd).action(async (domain: string, flags: CommonFlags & { json?: boolean }) => {
+    .argument("<domain>", "the server's domain");
+  addCommandOptions(cmd, "server").action(async (domain: string, flags: CommonFlags & { json?: boolean }) => {
     const config = configFromFlags(flags);
     const name = domain.trim().toLowerCase().replace(/\.$/, "");
     let db: Db;

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { cliLogger } from "../terminal.js";
 import { runStreamCommand } from "../../stream/index.js";
-import { addCommonOptions, type CommonFlags, configFromFlags } from "../common.js";
+import { type CommonFlags, configFromFlags } from "../common.js";
+import { addCommandOptions } from "../options.js";
 import { shutdownSignal } from "../compose.js";
 
 interface StreamFlags extends CommonFlags {
@@ -31,27 +32,12 @@ export function streamOptionsFromFlags(flags: StreamFlags): {
   };
 }
 
-/** Adds the stream flags to a command (`stream` and `run`). */
-export function addStreamOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--stream-servers <domains>",
-      "listen to exactly these servers (default: the largest that allow it)",
-    )
-    .option("--stream-top <n>", "how many of the largest servers to listen to (default 20)")
-    .option("--stream-local", "listen to local timelines instead of federated ones");
-}
-
 /** `fedimon stream`: listen to public timelines and keep only aggregate statistics. */
 export function streamCommand(): Command {
   const cmd = new Command("stream").description(
     "Listen to public timelines and keep only aggregate statistics (never a post's content)",
   );
-  addStreamOptions(cmd).option(
-    "--duration <secs>",
-    "stop after this many seconds (default: run until stopped)",
-  );
-  addCommonOptions(cmd).action(async (flags: StreamFlags) => {
+  addCommandOptions(cmd, "stream").action(async (flags: StreamFlags) => {
     const config = configFromFlags(flags);
     const logger = cliLogger(config);
     const summary = await runStreamCommand({
