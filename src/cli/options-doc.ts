@@ -1,5 +1,5 @@
-import { CONFIG_FIELD_LIST, type CommandName } from "../config/fields.js";
-import { COMMAND_FLAGS, CONFIGURED_COMMANDS } from "./options.js";
+import { CONFIG_FIELD_LIST, CONFIGURED_COMMANDS, type CommandName } from "../config/fields.js";
+import { COMMAND_FLAGS } from "./options.js";
 
 /**
  * The flag tables of docs/configuration.md, written from the tables of `config/fields.ts` and

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import {
-  COMMANDS,
   CONFIG_FIELD_LIST,
+  CONFIGURED_COMMANDS,
   type CommandName,
   type ConfigField,
   type ConfigKey,
@@ -26,11 +26,6 @@ export interface CommandFlag {
   /** The commands that take it. */
   commands: readonly CommandName[];
 }
-
-/** Commands configured by `loadConfig` (flags > env > `--config` file > defaults). */
-export const CONFIGURED_COMMANDS: readonly CommandName[] = COMMANDS.filter(
-  (c) => c !== "sim" && c !== "demo",
-);
 
 const STREAM: readonly CommandName[] = ["run", "stream"];
 const API: readonly CommandName[] = ["run", "serve"];

@@ -42,19 +42,17 @@ export interface ConfigField {
   commands: readonly CommandName[];
 }
 
+/**
+ * Commands configured by `loadConfig` (flags > env > `--config` file > defaults): all but the
+ * standalone simulation and the demo, which take only flags of their own. Each opens the store.
+ */
+export const CONFIGURED_COMMANDS: readonly CommandName[] = COMMANDS.filter(
+  (c) => c !== "sim" && c !== "demo",
+);
 /** Commands that open the store. */
-const STORE: readonly CommandName[] = [
-  "run",
-  "crawl",
-  "server",
-  "releases",
-  "stream",
-  "serve",
-  "export",
-  "import",
-];
-/** Commands that log. */
-const LOGGING: readonly CommandName[] = ["run", "crawl", "releases", "stream", "serve", "export", "import"];
+const STORE = CONFIGURED_COMMANDS;
+/** Commands that log: all that open the store but `server`. */
+const LOGGING = STORE.filter((c) => c !== "server");
 /**
  * Commands that send requests through the fetcher: the crawler, the release poller, the stream
  * listeners and `import` from a URL.
