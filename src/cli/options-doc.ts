@@ -41,7 +41,7 @@ export function configurationDocTables(): string {
     ["key", "flag", "environment", "default", "commands", "meaning"],
     CONFIG_FIELD_LIST.map((f) => [
       code(f.key),
-      f.flag ? code(f.flag) : f.env.length > 0 ? "environment only" : "config file only",
+      f.flag ? code(f.flag) : "no flag",
       f.env.map(code).join(", "),
       f.defaultText,
       commandList(f.commands),

@@ -4,7 +4,10 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { format, resolveConfig } from "prettier";
 import { describe, expect, it } from "vitest";
-import { COMMANDS, CONFIG_FIELD_LIST, type CommandName, fieldChoices } from "../config/fields.js";
+import { defaultConfig } from "../config/config.js";
+import { sampleValue } from "../config/field-samples.js";
+import { COMMANDS, CONFIG_FIELD_LIST, type CommandName, fieldChoices, valueKind } from "../config/fields.js";
+import { configFromFlags } from "./common.js";
 import { registerCommands } from "./commands/index.js";
 import { COMMAND_FLAGS, commandFlagsOf, configFieldsOf, flagName } from "./options.js";
 import { configurationDocTables, DOC_FILE, tablesOf, withTables } from "./options-doc.js";
@@ -146,6 +149,23 @@ describe("command flags", () => {
       }
     }
     expect(seen).toBeGreaterThan(10);
+  });
+
+  it("every setting's flag reaches its field, from each command that takes it", () => {
+    const defaults = defaultConfig();
+    let checked = 0;
+    for (const field of CONFIG_FIELD_LIST) {
+      if (field.flag === null) continue;
+      for (const command of field.commands) {
+        const cmd = program().get(command)!;
+        const value = valueKind(field) === "boolean" ? [] : [sampleValue(field)];
+        cmd.parse([...(ARGS[command] ?? []), flagName(field.flag), ...value], { from: "user" });
+        const config = configFromFlags(cmd.opts(), {});
+        expect(config[field.key], `${command} ${field.flag}`).not.toEqual(defaults[field.key]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 
   it("takes --geoip-db, --asn-db and --misreport-overrides where they are used, and no --seed in the simulation", () => {

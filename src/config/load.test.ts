@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseDnsServer } from "../net/dns-server.js";
 import { quote } from "../core/quote.js";
 import { ConfigError, ENV_VARS, loadConfig } from "./index.js";
-import { CONFIG_FIELD_LIST, fieldChoices, valueKind } from "./fields.js";
+import { sampleValue } from "./field-samples.js";
+import { CONFIG_FIELD_LIST, valueKind } from "./fields.js";
 
 describe("loadConfig", () => {
   it("uses the defaults with nothing given", () => {
@@ -91,25 +92,11 @@ describe("loadConfig", () => {
   });
 
   it("reads every environment variable of the field table into its field, typed", () => {
-    const sample = (f: (typeof CONFIG_FIELD_LIST)[number]): string => {
-      switch (valueKind(f)) {
-        case "list":
-          return f.key === "seeds" ? "mastodon.social, pixelfed.social" : "127.0.0.0/8, ::1/128";
-        case "number":
-          return "4096";
-        case "boolean":
-          return "true";
-        case "enum":
-          return fieldChoices(f).at(-1)!;
-        default:
-          return "127.0.0.2";
-      }
-    };
     const defaults = loadConfig({}, {});
     for (const f of CONFIG_FIELD_LIST) {
       for (const name of f.env) {
         expect(ENV_VARS[name], name).toBe(f.key);
-        const got = loadConfig({}, { [name]: sample(f) })[f.key];
+        const got = loadConfig({}, { [name]: sampleValue(f) })[f.key];
         expect(got, name).not.toEqual(defaults[f.key]);
         const kind = valueKind(f);
         if (kind === "list") expect(got, name).toHaveLength(2);
