@@ -1,16 +1,13 @@
+import { membersWhere } from "../core/closed-set.js";
+import type { Outcome } from "../core/outcome.js";
+import type { ProgressSnapshot } from "../crawl/progress.js";
 import { stderrLine, type TerminalLine } from "./terminal.js";
 
-/** A snapshot of a crawl pass, as the crawler reports it. */
-export interface ProgressSnapshot {
-  done: number;
-  queued: number;
-  inFlight: number;
-  ratePerSec: number;
-  ok: number;
-  failuresByOutcome: Record<string, number>;
-  etaSecs: number | null;
-  requests?: { total: number };
-}
+/** What the live line shows of the crawler's progress snapshot. */
+type ProgressLine = Pick<
+  ProgressSnapshot,
+  "done" | "queued" | "inFlight" | "ratePerSec" | "ok" | "failuresByOutcome" | "etaSecs"
+> & { requests?: Pick<ProgressSnapshot["requests"], "total"> };
 
 function formatDuration(secs: number | null): string {
   if (secs === null || !Number.isFinite(secs)) return "?";
@@ -34,7 +31,7 @@ export function formatFailures(failures: Record<string, number>, limit = 4): str
  * One line: done, queued, rate (over the last seconds), ok, failures by class, requests, ETA; with
  * nothing running or due, `idle` instead of a rate that means nothing.
  */
-export function formatProgress(p: ProgressSnapshot): string {
+export function formatProgress(p: ProgressLine): string {
   const failed = Object.values(p.failuresByOutcome).reduce((a, b) => a + b, 0);
   const fails = formatFailures(p.failuresByOutcome);
   const idle = p.queued === 0 && p.inFlight === 0 && p.ratePerSec === 0;
@@ -56,7 +53,7 @@ export class ProgressView {
     private readonly term: TerminalLine = stderrLine,
     private readonly live = term.isTTY,
   ) {}
-  update(p: ProgressSnapshot): void {
+  update(p: ProgressLine): void {
     if (!this.live) return;
     const now = Date.now();
     if (now - this.#last < 250) return;
@@ -74,7 +71,30 @@ export class ProgressView {
 }
 
 /** Outcomes that, when nothing at all answered, suggest this machine (or its DNS) is offline. */
-const OFFLINE_HINTS: ReadonlySet<string> = new Set(["dns_error", "refused", "connect_timeout", "timeout"]);
+const OFFLINE_HINTS: ReadonlySet<string> = membersWhere<Outcome>({
+  ok: false,
+  dns_not_found: false,
+  dns_error: true,
+  refused: true,
+  connect_timeout: true,
+  timeout: true,
+  tls_error: false,
+  cert_invalid: false,
+  http_error: false,
+  blocked_by_proxy: false,
+  auth_required: false,
+  rate_limited: false,
+  not_fediverse: false,
+  robots_disallow: false,
+  opted_out: false,
+  too_large: false,
+  malformed: false,
+  redirect_error: false,
+  private_address: false,
+  invalid_domain: false,
+  denylisted: false,
+  spam_capped: false,
+});
 
 /** The reason part of a failed seed's line: the recorded detail, without what the outcome already says. */
 function reasonOf(domain: string, detail: string | null): string {

@@ -1,3 +1,4 @@
+import { unreachable } from "../core/closed-set.js";
 import type { Outcome } from "../core/outcome.js";
 
 const MINUTE = 60_000;
@@ -55,41 +56,77 @@ function doubling(startMillis: number, capMillis: number, failures: number): num
   return Math.min(capMillis, startMillis * 2 ** Math.min(n - 1, 40));
 }
 
+/** Throttled without a `Retry-After` doubles up to this cap: 1 day. */
+const THROTTLED_DEFAULT_CAP_MILLIS = DAY;
+/** Servers that answered nonsense, after {@link MALFORMED_DAILY_ATTEMPTS}: weekly. */
+const MALFORMED_LATER_MILLIS = 7 * DAY;
+
+/** How the next check is decided after one outcome class. */
+export type CadenceRule =
+  /** `millis` ±{@link JITTER_FRACTION}. */
+  | { rule: "jittered"; millis: number; note?: string }
+  /** `startMillis` × 2^(n−1), capped at `capMillis`, ±{@link JITTER_FRACTION}. */
+  | { rule: "backoff"; startMillis: number; capMillis: number }
+  /** `Retry-After` when sent (floor and cap, jitter only later), else a backoff from 2 h capped at 1 d. */
+  | { rule: "throttled" }
+  /** Daily for the first {@link MALFORMED_DAILY_ATTEMPTS} attempts, then weekly, ±{@link JITTER_FRACTION}. */
+  | { rule: "daily_then_weekly" }
+  /** Exactly `millis`, no jitter. */
+  | { rule: "exactly"; millis: number; then: string }
+  /** Never again (null). */
+  | { rule: "never"; note?: string };
+
+const RETRYABLE: CadenceRule = { rule: "backoff", startMillis: HOUR, capMillis: RETRY_CAP_MILLIS };
+const THROTTLED: CadenceRule = { rule: "throttled" };
+const ANSWERED_NONSENSE: CadenceRule = { rule: "daily_then_weekly" };
+const NEVER: CadenceRule = { rule: "never" };
+
 /**
- * When to check a server again after an attempt, in milliseconds from now, or null for never.
- * Pure: the random number for the jitter is an input.
- *
- * | class | delay |
- * | --- | --- |
- * | `ok` | 1 h ±10% |
- * | retryable: `dns_error`, `refused`, `connect_timeout`, `timeout`, `tls_error`, `cert_invalid`, `http_error` | 1 h × 2^(n−1), cap 7 d, ±10% |
- * | `dns_not_found` | 6 h × 2^(n−1), cap 30 d, ±10% |
- * | throttled: `rate_limited`, `blocked_by_proxy` | `Retry-After` (floor 15 min, cap 7 d), else 2 h × 2^(n−1) capped at 1 d; ±10% |
- * | malformed: `malformed`, `not_fediverse`, `too_large`, `redirect_error`, and `auth_required` | 1 d for the first 3 attempts, then 7 d; ±10% |
- * | `opted_out` | exactly 30 d (then one request decides) |
- * | `robots_disallow` | exactly 7 d (then only robots.txt is read) |
- * | `private_address` | 30 d ±10% (DNS may be fixed) |
- * | `invalid_domain`, `denylisted`, `spam_capped` | never (null): only a new discovery or a changed deny list revives them |
- *
+ * The recheck cadence of every outcome class (the table in docs/crawl.md is generated from it).
  * `n` is `consecutiveFailures`.
  */
+export const CADENCE: Readonly<Record<Outcome, CadenceRule>> = {
+  ok: { rule: "jittered", millis: HEALTHY_INTERVAL_MILLIS },
+  dns_not_found: {
+    rule: "backoff",
+    startMillis: DNS_NOT_FOUND_START_MILLIS,
+    capMillis: DNS_NOT_FOUND_CAP_MILLIS,
+  },
+  dns_error: RETRYABLE,
+  refused: RETRYABLE,
+  connect_timeout: RETRYABLE,
+  timeout: RETRYABLE,
+  tls_error: RETRYABLE,
+  cert_invalid: RETRYABLE,
+  http_error: RETRYABLE,
+  blocked_by_proxy: THROTTLED,
+  auth_required: ANSWERED_NONSENSE,
+  rate_limited: THROTTLED,
+  not_fediverse: ANSWERED_NONSENSE,
+  robots_disallow: { rule: "exactly", millis: ROBOTS_RECHECK_MILLIS, then: "then only robots.txt is read" },
+  opted_out: { rule: "exactly", millis: OPT_OUT_MILLIS, then: "then one request decides" },
+  too_large: ANSWERED_NONSENSE,
+  malformed: ANSWERED_NONSENSE,
+  redirect_error: ANSWERED_NONSENSE,
+  private_address: { rule: "jittered", millis: PRIVATE_ADDRESS_MILLIS, note: "DNS may be fixed" },
+  invalid_domain: NEVER,
+  denylisted: { rule: "never", note: "until the deny list changes" },
+  spam_capped: NEVER,
+};
+
+/**
+ * When to check a server again after an attempt, in milliseconds from now, or null for never
+ * ({@link CADENCE}). Pure: the random number for the jitter is an input.
+ */
 export function nextCheckDelayMillis(input: CadenceInput): number | null {
-  const { outcome, consecutiveFailures: n, random } = input;
-  switch (outcome) {
-    case "ok":
-      return jitter(HEALTHY_INTERVAL_MILLIS, random);
-    case "dns_error":
-    case "refused":
-    case "connect_timeout":
-    case "timeout":
-    case "tls_error":
-    case "cert_invalid":
-    case "http_error":
-      return jitter(doubling(HOUR, RETRY_CAP_MILLIS, n), random);
-    case "dns_not_found":
-      return jitter(doubling(DNS_NOT_FOUND_START_MILLIS, DNS_NOT_FOUND_CAP_MILLIS, n), random);
-    case "rate_limited":
-    case "blocked_by_proxy": {
+  const { consecutiveFailures: n, random } = input;
+  const rule = CADENCE[input.outcome];
+  switch (rule.rule) {
+    case "jittered":
+      return jitter(rule.millis, random);
+    case "backoff":
+      return jitter(doubling(rule.startMillis, rule.capMillis, n), random);
+    case "throttled": {
       const ra = input.retryAfterMillis;
       if (ra !== null && ra !== undefined && Number.isFinite(ra) && ra >= 0) {
         const honoured = Math.min(THROTTLED_CAP_MILLIS, Math.max(RETRY_AFTER_FLOOR_MILLIS, ra));
@@ -99,25 +136,50 @@ export function nextCheckDelayMillis(input: CadenceInput): number | null {
           honoured + Math.round(honoured * JITTER_FRACTION * unit(random)),
         );
       }
-      return jitter(doubling(THROTTLED_DEFAULT_MILLIS, DAY, n), random);
+      return jitter(doubling(THROTTLED_DEFAULT_MILLIS, THROTTLED_DEFAULT_CAP_MILLIS, n), random);
     }
-    case "malformed":
-    case "not_fediverse":
-    case "too_large":
-    case "redirect_error":
-    case "auth_required": {
+    case "daily_then_weekly": {
       const attempts = Math.max(1, Math.floor(Number.isFinite(n) ? n : 1));
-      return jitter(attempts <= MALFORMED_DAILY_ATTEMPTS ? DAY : 7 * DAY, random);
+      return jitter(attempts <= MALFORMED_DAILY_ATTEMPTS ? DAY : MALFORMED_LATER_MILLIS, random);
     }
-    case "opted_out":
-      return OPT_OUT_MILLIS;
-    case "robots_disallow":
-      return ROBOTS_RECHECK_MILLIS;
-    case "private_address":
-      return jitter(PRIVATE_ADDRESS_MILLIS, random);
-    case "invalid_domain":
-    case "denylisted":
-    case "spam_capped":
+    case "exactly":
+      return rule.millis;
+    case "never":
       return null;
+    default:
+      return unreachable(rule, "cadence rule");
+  }
+}
+
+/** A duration as the docs write it: `15 min`, `2 h`, `7 d`. */
+function duration(millis: number): string {
+  if (millis % DAY === 0) return `${millis / DAY} d`;
+  if (millis % HOUR === 0) return `${millis / HOUR} h`;
+  return `${millis / MINUTE} min`;
+}
+
+/** A cadence rule in words, for the table in docs/crawl.md. */
+export function describeCadence(rule: CadenceRule): string {
+  const jitterText = `±${Math.round(JITTER_FRACTION * 100)}%`;
+  const doublingText = (start: number) => `${duration(start)} × 2^(n−1)`;
+  switch (rule.rule) {
+    case "jittered":
+      return `${duration(rule.millis)} ${jitterText}${rule.note ? ` (${rule.note})` : ""}`;
+    case "backoff":
+      return `${doublingText(rule.startMillis)}, cap ${duration(rule.capMillis)}, ${jitterText}`;
+    case "throttled":
+      return (
+        `\`Retry-After\` if sent (floor ${duration(RETRY_AFTER_FLOOR_MILLIS)}, cap ${duration(THROTTLED_CAP_MILLIS)}, ` +
+        `jitter only later), else ${doublingText(THROTTLED_DEFAULT_MILLIS)} capped at ` +
+        `${duration(THROTTLED_DEFAULT_CAP_MILLIS)}, ${jitterText}`
+      );
+    case "daily_then_weekly":
+      return `${duration(DAY)} for the first ${MALFORMED_DAILY_ATTEMPTS} attempts, then ${duration(MALFORMED_LATER_MILLIS)}, ${jitterText}`;
+    case "exactly":
+      return `exactly ${duration(rule.millis)}, ${rule.then}`;
+    case "never":
+      return `never${rule.note ? ` (${rule.note})` : ""}`;
+    default:
+      return unreachable(rule, "cadence rule");
   }
 }

@@ -1,4 +1,5 @@
 import type { Outcome } from "../core/outcome.js";
+import type { DenyLevel } from "../domains/deny-list.js";
 
 /**
  * The HTTPS (and IPv6) probe runs once a day per server, not on every hourly poll. The threshold
@@ -14,38 +15,49 @@ export function httpsProbeDue(lastProbedAt: Date | null, now: Date): boolean {
 }
 
 /**
- * Outcomes after which a server is never probed: it asked not to be (opted out, robots.txt), it
- * is on the deny list, or it is not ours to contact. Also skipped: servers that did not answer at
- * all on this poll (nothing to grade) and servers asking us to slow down.
+ * After a poll, whether the daily probe may run: `never` when the server asked not to be probed
+ * (opted out, robots.txt), is deny-listed or is not ours to contact; `not_now` when the poll reached
+ * nothing (nothing to grade) or the server asked us to slow down; `yes` otherwise, TLS and
+ * certificate failures included (they are what the probe grades).
  */
-const NEVER: ReadonlySet<Outcome> = new Set<Outcome>([
-  "opted_out",
-  "robots_disallow",
-  "denylisted",
-  "private_address",
-  "invalid_domain",
-  "spam_capped",
-]);
-const NOT_NOW: ReadonlySet<Outcome> = new Set<Outcome>([
-  "dns_not_found",
-  "dns_error",
-  "refused",
-  "connect_timeout",
-  "timeout",
-  "rate_limited",
-]);
+export type HttpsProbeDecision = "yes" | "not_now" | "never";
+
+/** The decision after each outcome class (the table in docs/https.md is generated from it). */
+export const HTTPS_PROBE_AFTER: Readonly<Record<Outcome, HttpsProbeDecision>> = {
+  ok: "yes",
+  dns_not_found: "not_now",
+  dns_error: "not_now",
+  refused: "not_now",
+  connect_timeout: "not_now",
+  timeout: "not_now",
+  tls_error: "yes",
+  cert_invalid: "yes",
+  http_error: "yes",
+  blocked_by_proxy: "yes",
+  auth_required: "yes",
+  rate_limited: "not_now",
+  not_fediverse: "yes",
+  robots_disallow: "never",
+  opted_out: "never",
+  too_large: "yes",
+  malformed: "yes",
+  redirect_error: "yes",
+  private_address: "never",
+  invalid_domain: "never",
+  denylisted: "never",
+  spam_capped: "never",
+};
 
 /**
- * Whether a server may be probed after a poll that ended with `outcome`: never for opted-out,
- * robots-disallowed, hard deny-listed and uncontactable names; not after a poll that reached
- * nothing; yes otherwise (including TLS and certificate failures, which the probe grades). Soft
- * deny-listed servers are crawled for aggregates, and their grades count in the aggregates too. Pure.
+ * Whether a server may be probed after a poll that ended with `outcome` ({@link HTTPS_PROBE_AFTER});
+ * never for a hard deny-list entry. Soft deny-listed servers are crawled for aggregates, and their
+ * grades count in the aggregates too. Pure.
  */
 export function httpsProbeAllowed(
   outcome: Outcome | null,
-  denyLevel: "hard" | "soft" | null = null,
+  denyLevel: DenyLevel | null = null,
 ): boolean {
   if (denyLevel === "hard") return false;
   if (outcome === null) return false;
-  return !NEVER.has(outcome) && !NOT_NOW.has(outcome);
+  return HTTPS_PROBE_AFTER[outcome] === "yes";
 }

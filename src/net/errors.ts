@@ -20,6 +20,111 @@ export class NetError extends OutcomeError {
 /** A {@link NetError} raised while opening a connection (DNS, address guard, TCP, TLS): nothing was sent. */
 export class ConnectError extends NetError {}
 
+/** What the network layer does with one failure outcome class. */
+export interface NetOutcomeRule {
+  /** What makes `net/` report this class, one entry a cause (empty: `net/` never reports it). */
+  causes: readonly string[];
+  /**
+   * Remembered per host (and port, but for `dns_not_found`) for `tuning.badHostMillis`: further
+   * requests there fail fast with the same class.
+   */
+  deadHost: boolean;
+  /**
+   * What a robots.txt fetch that failed with this class means: `cache`, robots.txt is unreachable
+   * and that is cached for a while (`network`); `ask_again`, unreachable but not cached, since the
+   * fetcher's own memories already make the next request fail fast; `allow_all`, no rules to honour
+   * (RFC 9309 §2.3.1.2, redirect trouble).
+   */
+  robotsFailure: "cache" | "ask_again" | "allow_all";
+}
+
+const DECIDED_ABOVE: NetOutcomeRule = { causes: [], deadHost: false, robotsFailure: "cache" };
+
+/**
+ * Every failure outcome class as the network layer sees it (the table in docs/net.md is generated
+ * from it). Typed by the closed set: a new class fails to compile until it is decided here.
+ */
+export const NET_OUTCOMES: Readonly<Record<FailureOutcome, NetOutcomeRule>> = {
+  dns_not_found: {
+    causes: ["NXDOMAIN, or no A and no AAAA record"],
+    deadHost: true,
+    robotsFailure: "ask_again",
+  },
+  dns_error: {
+    causes: ["SERVFAIL, REFUSED, DNS timeout, other resolver errors"],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  refused: { causes: ["TCP RST to our SYN (`ECONNREFUSED`)"], deadHost: true, robotsFailure: "ask_again" },
+  connect_timeout: {
+    causes: ["no TCP connection within the connect timeout; host or network unreachable"],
+    deadHost: true,
+    robotsFailure: "ask_again",
+  },
+  timeout: {
+    causes: [
+      "TLS handshake not finished in time, no headers in time, body idle too long, total time exceeded",
+      "the caller's `signal` aborted the request",
+    ],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  tls_error: {
+    causes: [
+      "TLS failures other than the certificate: protocol version, handshake alert, plain HTTP on 443, reset during the handshake",
+    ],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  cert_invalid: {
+    causes: ["certificate expired / not yet valid / self-signed / unknown CA / name mismatch"],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  http_error: {
+    causes: [
+      "connection reset or closed before any response byte (a server that accepts and hangs up): status null",
+      "connection closed in the middle of the body: with the status",
+      "robots.txt 5xx: with the robots.txt status",
+    ],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  blocked_by_proxy: DECIDED_ABOVE,
+  auth_required: DECIDED_ABOVE,
+  rate_limited: {
+    causes: ["host remembered as rate limited (with `retryAfterMillis` left)"],
+    deadHost: false,
+    robotsFailure: "ask_again",
+  },
+  not_fediverse: DECIDED_ABOVE,
+  robots_disallow: { causes: ["robots.txt disallows the path"], deadHost: false, robotsFailure: "cache" },
+  opted_out: DECIDED_ABOVE,
+  too_large: { causes: ["body or headers over the cap"], deadHost: false, robotsFailure: "cache" },
+  malformed: {
+    causes: ["unparsable HTTP, `Content-Length` mismatch, undecodable or unknown content coding"],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  redirect_error: {
+    causes: ["loop, more than 3 hops, `Location` unparsable or not http(s)"],
+    deadHost: false,
+    robotsFailure: "allow_all",
+  },
+  private_address: {
+    causes: ["every resolved address (or the IP literal) refused by the guard"],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  invalid_domain: {
+    causes: ["a URL that does not parse or whose host is not a valid name"],
+    deadHost: false,
+    robotsFailure: "cache",
+  },
+  denylisted: DECIDED_ABOVE,
+  spam_capped: DECIDED_ABOVE,
+};
+
 /** Where in a request an error happened; decides what a bare reset or timeout means. */
 export type NetPhase = "connect" | "tls" | "response" | "body";
 

@@ -3,7 +3,14 @@ import type { Config } from "../config/config.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { destroyQuietly, readBody } from "./body.js";
-import { ConnectError, NetError, classifyNetError, type FailureOutcome, type NetPhase } from "./errors.js";
+import {
+  ConnectError,
+  NET_OUTCOMES,
+  NetError,
+  classifyNetError,
+  type FailureOutcome,
+  type NetPhase,
+} from "./errors.js";
 import { httpFailure } from "./failure.js";
 import type { HostGate, HostState } from "./host-gate.js";
 import { parseRetryAfter } from "./retry-after.js";
@@ -48,8 +55,6 @@ export type HopResult =
   | { kind: "redirect"; location: string }
   | { kind: "response"; response: HttpResponse };
 
-// Outcomes after which a host is remembered as dead for a while (tuning.badHostMillis).
-const BAD_HOST: ReadonlySet<FailureOutcome> = new Set(["dns_not_found", "refused", "connect_timeout"]);
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** Bodies of redirects and HEAD responses are drained up to this much to keep the connection. */
 const DRAIN_BYTES = 64 * 1024;
@@ -155,7 +160,7 @@ export async function exchange(deps: ExchangeDeps, hop: Hop): Promise<HopResult>
   } catch (err) {
     const cause = controller.signal.aborted ? (controller.signal.reason ?? err) : err;
     const c = classifyNetError(cause, phase);
-    if (BAD_HOST.has(c.outcome)) {
+    if (NET_OUTCOMES[c.outcome].deadHost) {
       const port = c.outcome === "dns_not_found" ? null : hop.port;
       deps.gate.rememberBad(hop.host, port, c.outcome, c.detail, deps.tuning.badHostMillis);
     }

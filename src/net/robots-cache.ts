@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import type { FailureOutcome } from "./errors.js";
+import { NET_OUTCOMES, type FailureOutcome } from "./errors.js";
 import { ROBOTS_ALLOW_ALL, createRobotsParserCache, type RobotsRules } from "./robots.js";
 import type { HttpResult, RequestTally } from "./types.js";
 
@@ -30,14 +30,6 @@ export type RobotsState =
       cacheAs: "server" | "network" | "none";
     };
 
-// Failures the fetcher's own memories already make fail fast; caching them here would only
-// outlive those memories.
-const NOT_CACHED: ReadonlySet<FailureOutcome> = new Set([
-  "rate_limited",
-  "dns_not_found",
-  "refused",
-  "connect_timeout",
-]);
 
 /**
  * The robots.txt fetch policy, pure: 2xx → the file's rules; 4xx (404, 401, 403, 410...) → allow
@@ -48,14 +40,15 @@ const NOT_CACHED: ReadonlySet<FailureOutcome> = new Set([
  */
 export function robotsStateFor(result: HttpResult, parse: (text: string) => RobotsRules): RobotsState {
   if (!result.ok) {
-    if (result.outcome === "redirect_error") return { kind: "rules", rules: ROBOTS_ALLOW_ALL };
+    const meaning = NET_OUTCOMES[result.outcome].robotsFailure;
+    if (meaning === "allow_all") return { kind: "rules", rules: ROBOTS_ALLOW_ALL };
     return {
       kind: "unavailable",
       outcome: result.outcome,
       status: result.status,
       retryAfterMillis: result.retryAfterMillis,
       detail: `robots.txt could not be read: ${result.detail}`,
-      cacheAs: NOT_CACHED.has(result.outcome) ? "none" : "network",
+      cacheAs: meaning === "cache" ? "network" : "none",
     };
   }
   const { status } = result;

@@ -1,12 +1,13 @@
 import type { Observation, ReportedFigures } from "../core/observation.js";
 import type { Outcome } from "../core/outcome.js";
 import { isOutcome } from "../core/outcome.js";
+import type { DenyLevel } from "../domains/deny-list.js";
+
+/** Deny-list level of a server (defined with the deny list). */
+export type { DenyLevel };
 
 /** Which network a name belongs to: onion and i2p names are recorded, never contacted. */
 export type ServerNetwork = "clearnet" | "onion" | "i2p";
-
-/** Deny-list level of a server: `hard` is never contacted, `soft` is crawled but never listed one by one. */
-export type DenyLevel = "hard" | "soft";
 
 /** Which Mastodon-compatible instance API a server answered last (`none`: it has none). */
 export type InstanceApi = "v2" | "v1" | "none";

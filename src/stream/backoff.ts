@@ -1,3 +1,4 @@
+import { membersWhere } from "../core/closed-set.js";
 import type { Outcome } from "../core/outcome.js";
 
 /** Reconnect policy parameters. */
@@ -12,17 +13,37 @@ export interface BackoffOptions {
 export type EndReason = Exclude<Outcome, "ok"> | "closed";
 
 /**
- * Outcomes after which a server is not contacted again by the listeners (this run): the server
+ * Whether the listeners stop contacting a server (this run) after each end reason: the server
  * opted out (410/418/451), robots.txt disallows every transport, or the name must not be contacted.
+ * Typed by the closed set of outcome classes: a new class fails to compile until it is decided here.
  */
-export const STOP_REASONS: ReadonlySet<EndReason> = new Set<EndReason>([
-  "opted_out",
-  "robots_disallow",
-  "private_address",
-  "invalid_domain",
-  "denylisted",
-  "spam_capped",
-]);
+const STOPS: Readonly<Record<EndReason, boolean>> = {
+  closed: false,
+  dns_not_found: false,
+  dns_error: false,
+  refused: false,
+  connect_timeout: false,
+  timeout: false,
+  tls_error: false,
+  cert_invalid: false,
+  http_error: false,
+  blocked_by_proxy: false,
+  auth_required: false,
+  rate_limited: false,
+  not_fediverse: false,
+  robots_disallow: true,
+  opted_out: true,
+  too_large: false,
+  malformed: false,
+  redirect_error: false,
+  private_address: true,
+  invalid_domain: true,
+  denylisted: true,
+  spam_capped: true,
+};
+
+/** The end reasons after which a server is not contacted again by the listeners (this run). */
+export const STOP_REASONS: ReadonlySet<EndReason> = membersWhere(STOPS);
 
 /**
  * The delay before reconnect attempt number `attempt` (0 after a healthy connection), or null when

@@ -1,7 +1,14 @@
 /** Plain-language explanations the pages show beside the API's codes (docs/https.md, docs/crawl.md, docs/stats.md). */
 
+import type { Outcome } from "../../src/core/outcome.js";
+import type { RUBRIC } from "../../src/https/score.js";
+import type { MisreportRuleId } from "../../src/stats/misreport-rules.js";
+
+// Each table names every member of its closed set (`satisfies`), so a new outcome class, rubric
+// code or misreport rule fails the typecheck until it is explained here (docs/architecture.md).
+
 /** How to fix each HTTPS deduction. */
-export const DEDUCTION_FIX: Record<string, string> = {
+export const DEDUCTION_FIX: Readonly<Record<string, string>> = {
   no_tls: "Serve HTTPS on port 443 (a free certificate from an ACME CA such as Let's Encrypt).",
   cert_expired: "Renew the certificate and automate renewal.",
   cert_not_yet_valid: "Check the server clock and the certificate's start date.",
@@ -29,10 +36,10 @@ export const DEDUCTION_FIX: Record<string, string> = {
   referrer_policy_missing: "Send Referrer-Policy: same-origin (or strict-origin-when-cross-origin).",
   permissions_policy_missing: "Send a Permissions-Policy header that turns off unused features.",
   headers_unknown: "Nothing to fix: the page could not be read when probed.",
-};
+} satisfies Record<keyof typeof RUBRIC, string>;
 
 /** What each outcome class means (the closed list in docs/architecture.md). */
-export const OUTCOME_TEXT: Record<string, string> = {
+export const OUTCOME_TEXT: Readonly<Record<string, string>> = {
   ok: "answered with NodeInfo",
   dns_not_found: "the name does not exist in DNS",
   dns_error: "DNS did not answer",
@@ -55,38 +62,42 @@ export const OUTCOME_TEXT: Record<string, string> = {
   invalid_domain: "not a valid domain",
   denylisted: "on the operator's deny list",
   spam_capped: "one of too many subdomains of one registrable domain",
-};
+} satisfies Record<Outcome, string>;
 
-/** Misreport rules (docs/stats.md). */
-export const MISREPORT_RULES: readonly (readonly [string, string, string])[] = [
-  ["mau_above_total", "Monthly active users above total users", "monthly active > total × 1.05 + 2"],
-  [
-    "users_far_above_posts",
+/** Misreport rules (docs/stats.md): title and when each is raised. */
+const MISREPORT_TEXT = {
+  mau_above_total: ["Monthly active users above total users", "monthly active > total × 1.05 + 2"],
+  users_far_above_posts: [
     "Far more users than posts on an old server",
     "known for 90 days or more, 100+ users and more than 10 users per post",
   ],
-  [
-    "impossible_jump",
+  impossible_jump: [
     "Impossible jump between polls",
     "users or monthly active grew by a factor of 3–5 a day with hundreds or thousands more",
   ],
-  [
-    "noisy_activity",
+  noisy_activity: [
     "Activity figures that look like random noise",
     "over 30 days the monthly active figure jumps around by 20% or more from day to day",
   ],
-  [
-    "flat_activity",
+  flat_activity: [
     "Activity figures flat across months",
     "monthly active exactly the same for 60 days or more (and at least 50)",
   ],
-  [
-    "identical_farm",
+  identical_farm: [
     "Identical figures across a farm of related domains",
     "three or more servers report exactly the same users, monthly active and posts",
   ],
-  ["known_fake", "On the known-fake list", "the domain or a parent is on the operator's list"],
-];
+  known_fake: ["On the known-fake list", "the domain or a parent is on the operator's list"],
+  impossible_figure: [
+    "A figure no server can have",
+    "users reported above 10⁹, or posts above 10¹¹ (the parser's own limits)",
+  ],
+} satisfies Record<MisreportRuleId, readonly [string, string]>;
+
+/** Misreport rules as rows: id, title, when. */
+export const MISREPORT_RULES: readonly (readonly [string, string, string])[] = Object.entries(
+  MISREPORT_TEXT,
+).map(([id, [title, when]]) => [id, title, when] as const);
 
 export const PATCH_TEXT: Record<string, string> = {
   up_to_date: "runs the latest release of its branch",
