@@ -37,34 +37,65 @@ export type Outcome = (typeof OUTCOMES)[number];
  */
 export type OutcomeKind = "success" | "retryable" | "throttled" | "not_permitted" | "malformed" | "fatal";
 
-const KINDS: Record<Outcome, OutcomeKind> = {
-  ok: "success",
-  dns_not_found: "retryable",
-  dns_error: "retryable",
-  refused: "retryable",
-  connect_timeout: "retryable",
-  timeout: "retryable",
-  tls_error: "retryable",
-  cert_invalid: "retryable",
-  http_error: "retryable",
-  blocked_by_proxy: "throttled",
-  auth_required: "not_permitted",
-  rate_limited: "throttled",
-  not_fediverse: "malformed",
-  robots_disallow: "not_permitted",
-  opted_out: "not_permitted",
-  too_large: "malformed",
-  malformed: "malformed",
-  redirect_error: "malformed",
-  private_address: "fatal",
-  invalid_domain: "fatal",
-  denylisted: "fatal",
-  spam_capped: "fatal",
+/** What an outcome class means and what kind it is. */
+export interface OutcomeClass {
+  kind: OutcomeKind;
+  /** One line for users (docs/crawl.md's table is generated from it). */
+  meaning: string;
+}
+
+/**
+ * Every outcome class with its kind and meaning. Typed by {@link Outcome}, like every table that
+ * decides by an outcome class: a class added to {@link OUTCOMES} fails to compile until each of
+ * them decides it (docs/architecture.md, "Closed sets").
+ */
+export const OUTCOME_CLASSES: Readonly<Record<Outcome, OutcomeClass>> = {
+  ok: { kind: "success", meaning: "NodeInfo read" },
+  dns_not_found: { kind: "retryable", meaning: "the name does not resolve (NXDOMAIN)" },
+  dns_error: { kind: "retryable", meaning: "the resolver failed (SERVFAIL, timeout)" },
+  refused: { kind: "retryable", meaning: "nothing listens" },
+  connect_timeout: { kind: "retryable", meaning: "no TCP connection in time" },
+  timeout: { kind: "retryable", meaning: "no complete answer in time (or the probe deadline)" },
+  tls_error: { kind: "retryable", meaning: "TLS handshake failed" },
+  cert_invalid: { kind: "retryable", meaning: "expired, self-signed, wrong-name certificate" },
+  http_error: { kind: "retryable", meaning: "5xx, a plain 403, other unexpected statuses" },
+  blocked_by_proxy: {
+    kind: "throttled",
+    meaning:
+      "a CDN or bot-wall challenge (Cloudflare `cf-mitigated`, DDoS-Guard, Sucuri, Imperva, Akamai, AWS WAF, DataDome, Anubis)",
+  },
+  auth_required: { kind: "not_permitted", meaning: "401" },
+  rate_limited: { kind: "throttled", meaning: "429" },
+  not_fediverse: {
+    kind: "malformed",
+    meaning: "no NodeInfo (404/406 at the domain and at any web domain)",
+  },
+  robots_disallow: {
+    kind: "not_permitted",
+    meaning: "robots.txt disallows us (only that: robots.txt that cannot be read is recorded as its failure)",
+  },
+  opted_out: { kind: "not_permitted", meaning: "410, 418 or 451 on any request" },
+  too_large: { kind: "malformed", meaning: "a body over the cap (after decompression)" },
+  malformed: {
+    kind: "malformed",
+    meaning: "JSON that does not parse, a NodeInfo without a software name, an unexpected internal error",
+  },
+  redirect_error: {
+    kind: "malformed",
+    meaning: "a redirect loop, more than 3 redirects, a 3xx we cannot follow",
+  },
+  private_address: {
+    kind: "fatal",
+    meaning: "the name resolves or redirects to a private, loopback, link-local or reserved address",
+  },
+  invalid_domain: { kind: "fatal", meaning: "not a valid name" },
+  denylisted: { kind: "fatal", meaning: "a hard deny-list entry" },
+  spam_capped: { kind: "fatal", meaning: "over the spam cap (never stored)" },
 };
 
 /** The kind of an outcome class. */
 export function outcomeKind(outcome: Outcome): OutcomeKind {
-  return KINDS[outcome];
+  return OUTCOME_CLASSES[outcome].kind;
 }
 
 /** Whether a string is one of the outcome classes (for values read back from the store). */

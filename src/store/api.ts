@@ -1,3 +1,4 @@
+import type { PostCounters } from "../stream/aggregator.js";
 import type { Db } from "./db.js";
 import { countedServerSql, listableServerSql } from "./stats-flags.js";
 
@@ -147,15 +148,8 @@ export async function versionCounts(
 }
 
 /** Network-wide activity of one period (hour or day), from the stream listeners' counts. */
-export interface ActivityPoint {
+export interface ActivityPoint extends PostCounters {
   at: Date;
-  posts: number;
-  withMedia: number;
-  withContentWarning: number;
-  sensitive: number;
-  replies: number;
-  boosts: number;
-  polls: number;
   /** Minutes of the period with any count (how long the listeners ran). */
   minutes: number;
 }

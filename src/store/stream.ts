@@ -1,3 +1,4 @@
+import type { MinuteRow } from "../stream/aggregator.js";
 import type { Db } from "./db.js";
 
 /**
@@ -6,24 +7,8 @@ import type { Db } from "./db.js";
  * numbers, hashtags and public server names: nothing here can hold post text, an account or a URI.
  */
 
-/** One minute's counts for the network (`origin` = `*`) or one origin server. */
-export interface ActivityCountRow {
-  minute: Date;
-  origin: string;
-  posts: number;
-  withMedia: number;
-  withContentWarning: number;
-  sensitive: number;
-  replies: number;
-  boosts: number;
-  polls: number;
-  /** Attachments by type: image, gifv, video, audio, unknown. */
-  media: number[];
-  /** Posts by visibility: public, unlisted, private, direct, other. */
-  visibility: number[];
-  lengthHistogram: number[];
-  languages: Record<string, number>;
-}
+/** One minute's counts for the network (`origin` = `*`) or one origin server (the aggregator's row). */
+export type ActivityCountRow = MinuteRow;
 
 /** One hour's uses of one hashtag since the last write (`usesDelta`), and its distinct origin servers so far. */
 export interface HashtagCountDelta {

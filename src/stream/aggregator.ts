@@ -26,8 +26,8 @@ export function lengthBucket(textLength: number): number {
   return i;
 }
 
-/** Counters for one minute and one scope (the network, or one origin server). */
-export interface ActivityCounts {
+/** The seven post counters of the activity statistics (per minute here, summed per hour or day by the API). */
+export interface PostCounters {
   posts: number;
   withMedia: number;
   withContentWarning: number;
@@ -35,6 +35,10 @@ export interface ActivityCounts {
   replies: number;
   boosts: number;
   polls: number;
+}
+
+/** Counters for one minute and one scope (the network, or one origin server). */
+export interface ActivityCounts extends PostCounters {
   /** Attachments by type, indexed as `MEDIA_TYPES`. */
   media: number[];
   /** Posts by text length, indexed as `LENGTH_BUCKET_UPPER_BOUNDS` (+1 open bucket). */
