@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { webcrypto, createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
+import { webcrypto, createPrivateKey, createPublicKey } from "node:crypto";
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { readFileSync } from "node:fs";
@@ -118,12 +118,6 @@ function randomSerial(): string {
 /** The test CA certificate in PEM (for clients that take a `ca` option in unit tests). */
 export function testCaPem(): string {
   return readFileSync(TEST_CA_CERT_FILE, "utf8");
-}
-
-/** Days until the committed test CA expires (a test fails well before it does). */
-export function testCaDaysLeft(): number {
-  const cert = new X509Certificate(testCaPem());
-  return (Date.parse(cert.validTo) - Date.now()) / 86_400_000;
 }
 
 /**

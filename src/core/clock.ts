@@ -22,3 +22,17 @@ export class ManualClock implements Clock {
     this.#millis = at.getTime();
   }
 }
+
+/** Resolves after `millis`, or at once when `signal` aborts (never rejects). */
+export function sleep(millis: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, millis);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

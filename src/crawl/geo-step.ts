@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { type GeoDatabases, locateServer } from "../geo/index.js";
 import { httpsProbeAllowed, httpsProbeDue, probeServerDaily } from "../https/index.js";
+import { errorLine } from "../net/errors.js";
 import type { Fetcher, HttpRequest, LookupFunction, Resolver } from "../net/index.js";
 import type { GeoHttpsBatch, HttpsResultRow, ServerGeoRow } from "../store/geo-https.js";
 import type { DenyLevel } from "../store/index.js";
@@ -120,7 +121,7 @@ export async function locateAndGrade(
     } catch (err) {
       deps.logger.warn("daily probe failed", {
         domain,
-        error: err instanceof Error ? err.message.slice(0, 200) : String(err),
+        error: errorLine(err, 200),
       });
     } finally {
       clearTimeout(timer);

@@ -3,6 +3,7 @@ import type { Logger } from "../core/log.js";
 import type { Observation } from "../core/observation.js";
 import { emptyObservation } from "../core/observation.js";
 import type { Outcome } from "../core/outcome.js";
+import { errorLine } from "../net/errors.js";
 import type { Fetcher } from "../net/types.js";
 import type { ActivityWeekRecord, DueServer, InstanceApi, PeersFetch } from "../store/index.js";
 import { instanceStep } from "./instance-step.js";
@@ -184,10 +185,9 @@ export async function probeServer(server: DueServer, deps: ProbeDeps): Promise<P
   });
   const work = run(server, deps, http, at).catch((err: unknown): ProbeResult => {
     if (err instanceof ProbeStop) return failure(server, at, err.failure, http.requests);
-    const message = err instanceof Error ? err.message : String(err);
     deps.logger.error("probe failed unexpectedly", {
       domain: server.domain,
-      error: message.slice(0, 300),
+      error: errorLine(err),
       stack: err instanceof Error ? err.stack?.split("\n").slice(0, 6).join("\n") : undefined,
     });
     const outcome: Outcome = "malformed";
@@ -196,7 +196,7 @@ export async function probeServer(server: DueServer, deps: ProbeDeps): Promise<P
       at,
       {
         outcome,
-        detail: `internal error: ${(message.split("\n")[0] ?? "").slice(0, 200)}`,
+        detail: `internal error: ${errorLine(err, 200, { firstLine: true })}`,
         status: null,
         retryAfterMillis: null,
       },

@@ -3,6 +3,7 @@ import type { Observation } from "../core/observation.js";
 import type { Logger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import { SPAM_CAP_PER_REGISTRABLE } from "../domains/index.js";
+import { errorLine } from "../net/errors.js";
 import type { CompletedPoll, ServerCandidate, ServerStore } from "../store/index.js";
 import { isConnectionError } from "../store/db.js";
 import type { AdmissionStats } from "./frontier.js";
@@ -221,7 +222,7 @@ export class ResultWriter {
         this.#geo.unshift(...geo);
       }
       const props = {
-        error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+        error: errorLine(err),
         polls: polls.length,
       };
       if (unreachable) this.opts.logger.debug("database unreachable: results kept for the next flush", props);
@@ -246,7 +247,7 @@ export class ResultWriter {
       await sink.check(answers);
     } catch (err) {
       this.opts.logger.warn("misreport check failed; the daily evaluation will judge these answers", {
-        error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+        error: errorLine(err),
         answers: answers.length,
       });
     }
@@ -266,7 +267,7 @@ export class ResultWriter {
       this.httpsProbed += batch.https.length;
     } catch (err) {
       this.opts.logger.warn("writing locations and HTTPS results failed; dropped", {
-        error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+        error: errorLine(err),
         locations: batch.geo.length,
         https: batch.https.length,
       });

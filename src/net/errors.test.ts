@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OutcomeError } from "../core/outcome.js";
-import { NetError, classifyNetError, oneLine, type NetPhase } from "./errors.js";
+import { NetError, classifyNetError, errorLine, oneLine, type NetPhase } from "./errors.js";
 
 function coded(code: string, message = `failure ${code}`): Error {
   return Object.assign(new Error(message), { code });
@@ -78,5 +78,20 @@ describe("oneLine", () => {
   it("flattens whitespace and bounds length", () => {
     expect(oneLine("a\n  b\tc")).toBe("a b c");
     expect(oneLine("x".repeat(500))).toHaveLength(300);
+  });
+});
+
+describe("errorLine", () => {
+  it("gives an error's message as one bounded line, whatever was thrown", () => {
+    expect(errorLine(new Error("first\n  second"))).toBe("first second");
+    expect(errorLine(new Error("first\n  second"), 300, { firstLine: true })).toBe("first");
+    expect(errorLine("plain text")).toBe("plain text");
+    expect(errorLine(new Error("x".repeat(500)), 200)).toHaveLength(200);
+    const hostile = {
+      toString() {
+        throw new Error("no");
+      },
+    };
+    expect(errorLine(hostile)).toBe("unprintable error");
   });
 });

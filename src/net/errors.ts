@@ -196,6 +196,15 @@ function messageOf(err: unknown): string {
 }
 
 /**
+ * An error's message as one bounded line, no stack, for logs and recorded details (`firstLine`:
+ * only the message's first line). Never throws.
+ */
+export function errorLine(err: unknown, max = 300, opts: { firstLine?: boolean } = {}): string {
+  const message = messageOf(err);
+  return oneLine(opts.firstLine ? (message.split("\n")[0] ?? "") : message, max);
+}
+
+/**
  * Maps anything a socket, TLS, undici or zlib can throw to an outcome class. Never throws.
  *
  * Decisions worth knowing (see docs/net.md): a reset or EOF before any response byte is

@@ -2,6 +2,7 @@ import { promises as dns, type RecordWithTtl } from "node:dns";
 import net from "node:net";
 import { systemClock, type Clock } from "../core/clock.js";
 import { parseDnsServer } from "./dns-server.js";
+import { errorLine } from "./errors.js";
 import { WaitQueue } from "./wait-queue.js";
 
 /** A resolution: the addresses (IPv4 first, then IPv6), or why there are none. */
@@ -249,7 +250,7 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
         .catch((err: unknown): ResolveResult => ({
           ok: false,
           outcome: "dns_error",
-          detail: `${name}: ${(err as Error)?.message ?? String(err)}`,
+          detail: `${name}: ${errorLine(err)}`,
         }))
         .finally(() => inflight.delete(name));
       inflight.set(name, p);

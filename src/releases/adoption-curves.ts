@@ -23,8 +23,8 @@ export interface CurvePoint {
   share: number;
 }
 
-/** The adoption thresholds reported. */
-export const ADOPTION_THRESHOLDS = [0.5, 0.9] as const;
+/** The adoption thresholds reported: days until half and until nine in ten of a branch's servers run a release. */
+export const ADOPTION_THRESHOLDS = { half: 0.5, most: 0.9 } as const;
 
 function dayOf(d: Date): string {
   return d.toISOString().slice(0, 10);

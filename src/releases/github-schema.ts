@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { errorLine } from "../net/errors.js";
 import { parseVersion } from "../software/version.js";
 import type { ParseResult } from "../software/parse-result.js";
 import { fail, ok } from "../software/parse-result.js";
@@ -58,7 +59,7 @@ function readArray(body: Buffer | string): ParseResult<unknown[]> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return fail(`malformed JSON: ${(err as Error).message.slice(0, 200)}`);
+    return fail(`malformed JSON: ${errorLine(err, 200)}`);
   }
   if (!Array.isArray(json)) {
     const message =

@@ -1,6 +1,6 @@
 import { DEFAULT_GITHUB_API } from "../config/fields.js";
 import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
+import { sleep, systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { nullLogger } from "../core/log.js";
 import type { Fetcher, HttpResponse } from "../net/types.js";
@@ -67,19 +67,6 @@ export interface PollSummary {
   requests: number;
 }
 
-function defaultSleep(millis: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, millis);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 function githubMessage(body: Buffer): string {
   try {
     const j = JSON.parse(body.toString("utf8")) as { message?: unknown };
@@ -121,7 +108,7 @@ export class ReleasePoller {
     this.#intervalMillis = (opts.intervalSecs ?? DEFAULT_POLL_INTERVAL_SECS) * 1000;
     this.#recompute = opts.recompute ?? true;
     this.#adoption = opts.adoption ?? {};
-    this.#sleep = opts.sleep ?? defaultSleep;
+    this.#sleep = opts.sleep ?? sleep;
     new URL(this.#api); // a bad --github-api fails here, at start
   }
 

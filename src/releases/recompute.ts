@@ -13,7 +13,7 @@ import { parseVersion } from "../software/version.js";
 import type { AdoptionServer, AdoptionSnapshot } from "./adoption.js";
 import { computeAdoption } from "./adoption.js";
 import type { CurvePoint } from "./adoption-curves.js";
-import { adoptionCurve, daysToShare } from "./adoption-curves.js";
+import { ADOPTION_THRESHOLDS, adoptionCurve, daysToShare } from "./adoption-curves.js";
 import { compileAdvisory } from "./advisories.js";
 import { buildBranchModel } from "./branches.js";
 import type { EolTable } from "./eol-table.js";
@@ -185,8 +185,8 @@ export async function getReleaseAdoption(
     publishedAt: start,
     firstSeenAt: release.firstSeenAt,
     curve,
-    daysTo50: daysToShare(curve, start, 0.5),
-    daysTo90: daysToShare(curve, start, 0.9),
+    daysTo50: daysToShare(curve, start, ADOPTION_THRESHOLDS.half),
+    daysTo90: daysToShare(curve, start, ADOPTION_THRESHOLDS.most),
     observedFrom: curve[0]?.day ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import type { Db } from "./db.js";
 import { listableServerSql } from "./stats-flags.js";
+import { dateOrNull as date, numOrNull as num } from "./json-rows.js";
 
 /**
  * The public server listing: one query with every filter the API offers, keyset
@@ -190,9 +191,6 @@ function orderBy(q: ServerListQuery): string {
   if (kind === "text") return `s.domain ${q.order === "asc" ? "ASC" : "DESC"}`;
   return `${col} ${q.order === "asc" ? "ASC" : "DESC"} NULLS LAST, s.domain ASC`;
 }
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
 
 function toRow(r: Record<string, unknown>, sort: ServerSort): PublicServerRow {
   const row: PublicServerRow = {

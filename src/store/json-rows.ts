@@ -21,3 +21,13 @@ export async function jsonRows<T>(
   const j = rows[0]?.j;
   return j ? (JSON.parse(j) as T[]) : [];
 }
+
+/** A nullable numeric column as a number (BIGINT and NUMERIC may arrive as strings; counts fit in a double). */
+export function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+/** A nullable timestamp column as a Date (the driver's Date, or an ISO string through JSON). */
+export function dateOrNull(v: unknown): Date | null {
+  return v === null || v === undefined ? null : new Date(v as string);
+}

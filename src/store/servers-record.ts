@@ -2,6 +2,7 @@ import type { Observation, ReportedFigures } from "../core/observation.js";
 import type { Outcome } from "../core/outcome.js";
 import { isOutcome } from "../core/outcome.js";
 import type { DenyLevel } from "../domains/deny-list.js";
+import { numOrNull as num } from "./json-rows.js";
 
 /** Deny-list level of a server (defined with the deny list). */
 export type { DenyLevel };
@@ -209,12 +210,6 @@ function denyOf(v: string | null): DenyLevel | null {
 
 function apiOf(v: string | null): InstanceApi | null {
   return v === "v2" || v === "v1" || v === "none" ? v : null;
-}
-
-/** BIGINT may arrive as a string from some drivers; counts fit in a double. */
-function num(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  return typeof v === "number" ? v : Number(v);
 }
 
 function reportedOf(r: ServerRow): ReportedFigures | null {

@@ -1,5 +1,5 @@
 import type { Db } from "./db.js";
-import { jsonRows } from "./json-rows.js";
+import { jsonRows, numOrNull as num } from "./json-rows.js";
 
 /**
  * Per-server history: raw observations → one row per server per day (`server_daily`) →
@@ -240,8 +240,6 @@ interface DayRow {
   local_posts: number | string | null;
   peers_count: number | string | null;
 }
-
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 /**
  * One server's daily history between two days (inclusive), oldest first; null when the server is

@@ -21,14 +21,6 @@ export async function deleteHourlyRollupsBefore(db: Db, cutoff: Date): Promise<n
   return Number(rows[0]?.n ?? 0);
 }
 
-/** The earliest raw observation, or null when there is none. */
-export async function earliestObservation(db: Db): Promise<Date | null> {
-  const rows = await db.query<{ at: Date | string | null }>(
-    "SELECT min(observed_at) AS at FROM observations",
-  );
-  return rows[0]?.at ? new Date(rows[0].at) : null;
-}
-
 /** The UTC hours and days (their starts) that hold raw observations before `before`, oldest first. */
 export async function observationPeriodsBefore(
   db: Db,

@@ -2,7 +2,7 @@ import type { ConcentrationReport } from "../stats/concentration.js";
 import type { CoverageReport } from "../stats/coverage.js";
 import { OTHER_KEY, type Dimension, type RollupRow, type Totals } from "../stats/types.js";
 import type { Db } from "./db.js";
-import { jsonRows } from "./json-rows.js";
+import { dateOrNull as date, jsonRows, numOrNull as num } from "./json-rows.js";
 import { dayStart, isoDay } from "./stats-history.js";
 
 /** One server's last answer as the store holds it (raw observation or daily history). */
@@ -47,9 +47,6 @@ export interface StateRow {
   /** Rule ids the operator's overrides clear for this server (`*`: all). */
   cleared: string[];
 }
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
 
 function answer(r: Record<string, unknown>, prefix: string): StoredAnswer | null {
   const at = date(r[`${prefix}_at`]);

@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { Clock } from "../core/clock.js";
+import { sleep, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { Fetcher, LookupFunction } from "../net/index.js";
 import { reconnectDelayMillis, STOP_REASONS, type EndReason } from "./backoff.js";
@@ -22,7 +22,7 @@ import type { StreamOptions } from "./options.js";
 import type { StatusPipeline } from "./pipeline.js";
 import { TokenBucket, type Semaphore } from "./semaphore.js";
 import { discoverStreamingHost } from "./streaming-host.js";
-import { openPoll, sleep } from "./transport-poll.js";
+import { openPoll } from "./transport-poll.js";
 import { openSse, ssePath } from "./transport-sse.js";
 import { openWebSocket, type TimelineScope } from "./transport-websocket.js";
 

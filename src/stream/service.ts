@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { normalizeDomain } from "../domains/index.js";
+import { errorLine } from "../net/errors.js";
 import type { Fetcher, LookupFunction } from "../net/index.js";
 import type { Db } from "../store/db.js";
 import {
@@ -117,7 +118,7 @@ export class StreamService {
         this.#deps.clock.now(),
       );
     } catch (err) {
-      this.#log.warn("stream server states not written", { error: (err as Error).message?.slice(0, 200) });
+      this.#log.warn("stream server states not written", { error: errorLine(err, 200) });
     }
   }
 
@@ -207,7 +208,7 @@ export class StreamService {
     try {
       wanted = await this.#select();
     } catch (err) {
-      this.#log.warn("stream server selection failed", { error: (err as Error).message?.slice(0, 200) });
+      this.#log.warn("stream server selection failed", { error: errorLine(err, 200) });
       return;
     }
     const set = new Set(wanted);
@@ -235,7 +236,7 @@ export class StreamService {
       .run(controller.signal)
       .catch((err: unknown) => {
         // A bug, not a server's doing: log it (no content) and let the others go on.
-        this.#log.error("stream listener failed", { domain, error: (err as Error)?.message?.slice(0, 200) });
+        this.#log.error("stream listener failed", { domain, error: errorLine(err, 200) });
       })
       .finally(() => {
         this.#running.delete(domain);

@@ -1,3 +1,4 @@
+import { sleep } from "../core/clock.js";
 import type { Fetcher, HttpResult } from "../net/index.js";
 import { BoundedQueue } from "./bounded-queue.js";
 import {
@@ -169,18 +170,4 @@ export async function openPoll(
     [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
   };
   return { ok: true, connection };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

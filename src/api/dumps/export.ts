@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileWriter, parquetWriteRows } from "hyparquet-writer";
 import type { Logger } from "../../core/log.js";
@@ -155,11 +155,4 @@ export async function exportDumps(
     await rm(tmpDir, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** The total size of a set's files in bytes (for logs and the CLI). */
-export async function setBytes(result: ExportResult): Promise<number> {
-  let total = (await stat(join(result.dir, "manifest.json"))).size;
-  for (const d of result.manifest.datasets) for (const f of d.files) total += f.bytes;
-  return total;
 }
