@@ -134,14 +134,7 @@ export async function loadVersionHistory(
   software: string,
   branch?: string,
 ): Promise<DailyVersionCount[]> {
-  const rows = await db.query<{
-    day: string;
-    software: string;
-    version: string;
-    branch: string;
-    prerelease: boolean;
-    servers: number;
-  }>(
+  const rows = await db.query<DailyVersionCount>(
     `SELECT to_char(day, 'YYYY-MM-DD') AS day, software, version, branch, prerelease, servers
      FROM version_adoption_daily WHERE software = $1 AND ($2::text IS NULL OR branch = $2) ORDER BY day, version`,
     [software, branch ?? null],

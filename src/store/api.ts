@@ -1,5 +1,6 @@
 import type { PostCounters } from "../stream/aggregator.js";
 import type { Db } from "./db.js";
+import { postCountersOf } from "./stream.js";
 import { countedServerSql, listableServerSql } from "./stats-flags.js";
 
 /**
@@ -170,13 +171,7 @@ export async function activitySeries(
   );
   return rows.map((r) => ({
     at: new Date(r.at as string),
-    posts: Number(r.posts),
-    withMedia: Number(r.with_media),
-    withContentWarning: Number(r.with_cw),
-    sensitive: Number(r.sensitive),
-    replies: Number(r.replies),
-    boosts: Number(r.boosts),
-    polls: Number(r.polls),
+    ...postCountersOf(r as Parameters<typeof postCountersOf>[0]),
     minutes: Number(r.minutes),
   }));
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { activitySeries } from "./api.js";
 import type { Db } from "./db.js";
 import {
   readActivityCounts,
@@ -68,6 +69,34 @@ for (const backend of testBackends()) {
       await db.exec(
         "DELETE FROM activity_counts; DELETE FROM hashtag_counts; DELETE FROM hashtag_trends; DELETE FROM stream_hours; DELETE FROM stream_servers; DELETE FROM servers;",
       );
+    });
+
+    it("sums the seven post counters per hour for the activity series", async () => {
+      const next = new Date(T0.getTime() + 60_000);
+      await writeStreamBatch(db, {
+        activity: [row("*"), row("*", { minute: next, posts: 5, polls: 0 })],
+        hashtags: [],
+        hours: [],
+      });
+      const points = await activitySeries(db, {
+        from: T0,
+        to: new Date(T0.getTime() + HOUR),
+        step: "hour",
+        origin: "*",
+      });
+      expect(points).toEqual([
+        {
+          at: T0,
+          posts: 8,
+          withMedia: 2,
+          withContentWarning: 2,
+          sensitive: 0,
+          replies: 4,
+          boosts: 8,
+          polls: 1,
+          minutes: 2,
+        },
+      ]);
     });
 
     it("adds activity counts for the same minute and origin, histograms and languages key by key", async () => {

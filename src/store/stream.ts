@@ -1,4 +1,4 @@
-import type { MinuteRow } from "../stream/aggregator.js";
+import type { MinuteRow, PostCounters } from "../stream/aggregator.js";
 import type { Db } from "./db.js";
 
 /**
@@ -155,10 +155,11 @@ interface ActivityDbRow {
   languages: Record<string, number> | string;
 }
 
-function toActivity(r: ActivityDbRow): ActivityCountRow {
+/** The seven post counters of an `activity_counts` row, or of a sum over its columns by the same names. */
+export function postCountersOf(r: {
+  [K in "posts" | "with_media" | "with_cw" | "sensitive" | "replies" | "boosts" | "polls"]: unknown;
+}): PostCounters {
   return {
-    minute: new Date(r.minute),
-    origin: r.origin,
     posts: Number(r.posts),
     withMedia: Number(r.with_media),
     withContentWarning: Number(r.with_cw),
@@ -166,6 +167,14 @@ function toActivity(r: ActivityDbRow): ActivityCountRow {
     replies: Number(r.replies),
     boosts: Number(r.boosts),
     polls: Number(r.polls),
+  };
+}
+
+function toActivity(r: ActivityDbRow): ActivityCountRow {
+  return {
+    minute: new Date(r.minute),
+    origin: r.origin,
+    ...postCountersOf(r),
     media: [r.media_image, r.media_gifv, r.media_video, r.media_audio, r.media_unknown].map(Number),
     visibility: [r.vis_public, r.vis_unlisted, r.vis_private, r.vis_direct, r.vis_other].map(Number),
     lengthHistogram: r.length_hist.map(Number),
