@@ -145,4 +145,25 @@ export class ConnectionShell {
     this.queue.end();
     this.#resolve(end);
   }
+  /**
+   * The connection handed to the listener: closing it finishes the shell, drops what is queued and
+   * calls `release` (the transport's own socket or loop); `peakBufferedChars` is the parser's peak.
+   */
+  connection(transport: Transport, release: () => void, peakBufferedChars = () => 0): StreamConnection {
+    return {
+      transport,
+      ended: this.ended,
+      stats: () => ({
+        peakQueuedBytes: this.queue.peakBytes,
+        peakBufferedChars: peakBufferedChars(),
+        droppedMessages: this.queue.dropped,
+      }),
+      close: (detail = "closed by fedimon") => {
+        this.finish(ending("closed", detail));
+        this.queue.clear();
+        release();
+      },
+      [Symbol.asyncIterator]: () => this.queue[Symbol.asyncIterator](),
+    };
+  }
 }

@@ -8,7 +8,6 @@ import {
   type ConnectionEnd,
   type OpenResult,
   type RawMessage,
-  type StreamConnection,
 } from "./connection.js";
 import type { TimelineScope } from "./transport-websocket.js";
 
@@ -157,17 +156,9 @@ export async function openPoll(
   };
   void loop();
 
-  const connection: StreamConnection = {
-    transport: "poll",
-    ended: shell.ended,
-    stats: () => ({ peakQueuedBytes: queue.peakBytes, peakBufferedChars: 0, droppedMessages: queue.dropped }),
-    close: (detail = "closed by fedimon") => {
-      shell.finish(ending("closed", detail));
-      queue.clear();
-      controller.abort();
-      resume?.();
-    },
-    [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
-  };
+  const connection = shell.connection("poll", () => {
+    controller.abort();
+    resume?.();
+  });
   return { ok: true, connection };
 }

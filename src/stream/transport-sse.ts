@@ -9,7 +9,6 @@ import {
   retryAfterFromHeader,
   type OpenResult,
   type RawMessage,
-  type StreamConnection,
   type TransportOptions,
 } from "./connection.js";
 import { SseParser } from "./sse-parser.js";
@@ -123,20 +122,10 @@ export function openSse(
     });
     req.end();
 
-    const connection: StreamConnection = {
-      transport: "sse",
-      ended: shell.ended,
-      stats: () => ({
-        peakQueuedBytes: queue.peakBytes,
-        peakBufferedChars: parser.peakBufferedChars,
-        droppedMessages: queue.dropped,
-      }),
-      close: (detail = "closed by fedimon") => {
-        shell.finish(ending("closed", detail));
-        queue.clear();
-        req.destroy();
-      },
-      [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
-    };
+    const connection = shell.connection(
+      "sse",
+      () => req.destroy(),
+      () => parser.peakBufferedChars,
+    );
   });
 }

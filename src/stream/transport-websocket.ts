@@ -10,7 +10,6 @@ import {
   type ConnectionEnd,
   type OpenResult,
   type RawMessage,
-  type StreamConnection,
   type TransportOptions,
 } from "./connection.js";
 
@@ -138,20 +137,6 @@ export function openWebSocket(
       if (!opened) settleFailure(ending("http_error", `closed during the handshake (code ${code})`));
     });
 
-    const connection: StreamConnection = {
-      transport: "websocket",
-      ended: shell.ended,
-      stats: () => ({
-        peakQueuedBytes: queue.peakBytes,
-        peakBufferedChars: 0,
-        droppedMessages: queue.dropped,
-      }),
-      close: (detail = "closed by fedimon") => {
-        shell.finish(ending("closed", detail));
-        queue.clear();
-        ws.terminate();
-      },
-      [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
-    };
+    const connection = shell.connection("websocket", () => ws.terminate());
   });
 }
