@@ -3,6 +3,7 @@ import { errorLine } from "../net/errors.js";
 import { parseVersion } from "../software/version.js";
 import type { ParseResult } from "../software/parse-result.js";
 import { fail, ok } from "../software/parse-result.js";
+import { SEVERITIES } from "./types.js";
 import type { Advisory, AdvisoryVulnerability, Release, RepositoryConfig, Severity } from "./types.js";
 
 // Schemas for the parts of GitHub's REST responses fedimon reads (zod at the edge).
@@ -115,13 +116,11 @@ export function parseReleasesPage(
   return ok({ items, dropped });
 }
 
-const SEVERITIES = new Set<Severity>(["critical", "high", "medium", "low"]);
-
 /** GitHub's severity, with `moderate` (the global database's word) read as `medium`. */
 export function readSeverity(s: string | null | undefined): Severity {
   const v = (s ?? "").toLowerCase().trim();
   if (v === "moderate") return "medium";
-  return SEVERITIES.has(v as Severity) ? (v as Severity) : "unknown";
+  return (SEVERITIES as readonly string[]).includes(v) ? (v as Severity) : "unknown";
 }
 
 /**

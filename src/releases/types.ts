@@ -30,8 +30,10 @@ export interface Release {
   firstSeenAt: Date;
 }
 
-/** Advisory severity as GitHub spells it; `unknown` for anything else. */
-export type Severity = "critical" | "high" | "medium" | "low" | "unknown";
+/** Advisory severities as GitHub spells them; `unknown` for anything else (the API's enum too). */
+export const SEVERITIES = ["critical", "high", "medium", "low", "unknown"] as const;
+/** Advisory severity. */
+export type Severity = (typeof SEVERITIES)[number];
 
 /** One affected package of an advisory, ranges kept as served (parsed when evaluated). */
 export interface AdvisoryVulnerability {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PATCH_STATUSES } from "../../releases/types.js";
+import { PATCH_STATUSES, SEVERITIES } from "../../releases/types.js";
 import {
   ComputedAt,
   Count,
@@ -74,7 +74,7 @@ export const ReleaseAdoption = named(
 export const AdvisoriesQuery = z
   .object({
     software: slugParam("one software (default all tracked)").optional(),
-    severity: enumParam(["critical", "high", "medium", "low", "unknown"], "one severity").optional(),
+    severity: enumParam(SEVERITIES, "one severity").optional(),
     withdrawn: enumParam(["true", "false"], "include withdrawn advisories (default false)").default("false"),
     limit: intParam(1, 500, "rows (default 50)").default(50),
   })
@@ -93,7 +93,7 @@ export const Advisories = named(
         cveId: z.string().nullable(),
         software: z.string(),
         repo: z.string(),
-        severity: z.enum(["critical", "high", "medium", "low", "unknown"]),
+        severity: z.enum(SEVERITIES),
         summary: z.string().nullable(),
         url: z.string().nullable(),
         publishedAt: DateTime.nullable(),
