@@ -81,12 +81,7 @@ function netOutcomes(): string {
     .filter((o) => NET_OUTCOMES[o].causes.length > 0)
     .map((o) => {
       const rule = NET_OUTCOMES[o];
-      return [
-        code(o),
-        rule.causes.join("; "),
-        rule.deadHost ? "yes" : "no",
-        ROBOTS_TEXT[rule.robotsFailure],
-      ];
+      return [code(o), rule.causes.join("; "), rule.deadHost ? "yes" : "no", ROBOTS_TEXT[rule.robotsFailure]];
     });
   const above = raised.filter((o) => NET_OUTCOMES[o].causes.length === 0);
   return (

@@ -53,10 +53,7 @@ export const HTTPS_PROBE_AFTER: Readonly<Record<Outcome, HttpsProbeDecision>> = 
  * never for a hard deny-list entry. Soft deny-listed servers are crawled for aggregates, and their
  * grades count in the aggregates too. Pure.
  */
-export function httpsProbeAllowed(
-  outcome: Outcome | null,
-  denyLevel: DenyLevel | null = null,
-): boolean {
+export function httpsProbeAllowed(outcome: Outcome | null, denyLevel: DenyLevel | null = null): boolean {
   if (denyLevel === "hard") return false;
   if (outcome === null) return false;
   return HTTPS_PROBE_AFTER[outcome] === "yes";

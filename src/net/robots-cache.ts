@@ -30,7 +30,6 @@ export type RobotsState =
       cacheAs: "server" | "network" | "none";
     };
 
-
 /**
  * The robots.txt fetch policy, pure: 2xx → the file's rules; 4xx (404, 401, 403, 410...) → allow
  * all ("unavailable" in RFC terms); 429 → unreachable, outcome `rate_limited`; 5xx → unreachable
