@@ -78,6 +78,31 @@ function issue(index: number, err: z.ZodError): string {
 }
 
 /**
+ * Reads a JSON array page item by item: an item the schema rejects is dropped with its reason, one
+ * `read` returns null for is skipped, the rest are kept. Never throws.
+ */
+function parsePage<S extends z.ZodType, T>(
+  body: Buffer | string,
+  schema: S,
+  read: (item: z.infer<S>) => T | null,
+): ParseResult<PageParse<T>> {
+  const arr = readArray(body);
+  if (!arr.ok) return arr;
+  const items: T[] = [];
+  const dropped: string[] = [];
+  arr.value.forEach((raw, i) => {
+    const r = schema.safeParse(raw);
+    if (!r.success) {
+      dropped.push(issue(i, r.error));
+      return;
+    }
+    const item = read(r.data as z.infer<S>);
+    if (item !== null) items.push(item);
+  });
+  return ok({ items, dropped });
+}
+
+/**
  * Reads one page of `GET /repos/{owner}/{repo}/releases`. Drafts are skipped; a tag is read as a
  * version with a leading `v` dropped (a tag that is not a version is kept with null numbers).
  * Never throws: malformed JSON or a non-array is a failure with a readable reason.
@@ -87,20 +112,10 @@ export function parseReleasesPage(
   repo: RepositoryConfig,
   now: Date,
 ): ParseResult<PageParse<Release>> {
-  const arr = readArray(body);
-  if (!arr.ok) return arr;
-  const items: Release[] = [];
-  const dropped: string[] = [];
-  arr.value.forEach((raw, i) => {
-    const r = ReleaseItem.safeParse(raw);
-    if (!r.success) {
-      dropped.push(issue(i, r.error));
-      return;
-    }
-    const it = r.data;
-    if (it.draft) return;
+  return parsePage(body, ReleaseItem, (it) => {
+    if (it.draft) return null;
     const version = parseVersion(it.tag_name.trim());
-    items.push({
+    return {
       repo: repo.repo,
       software: repo.software,
       tag: it.tag_name,
@@ -111,9 +126,8 @@ export function parseReleasesPage(
       htmlUrl: it.html_url ?? null,
       publishedAt: date(it.published_at),
       firstSeenAt: now,
-    });
+    };
   });
-  return ok({ items, dropped });
 }
 
 /** GitHub's severity, with `moderate` (the global database's word) read as `medium`. */
@@ -133,25 +147,15 @@ export function parseAdvisoriesPage(
   repo: RepositoryConfig,
   now: Date,
 ): ParseResult<PageParse<Advisory>> {
-  const arr = readArray(body);
-  if (!arr.ok) return arr;
-  const items: Advisory[] = [];
-  const dropped: string[] = [];
-  arr.value.forEach((raw, i) => {
-    const r = AdvisoryItem.safeParse(raw);
-    if (!r.success) {
-      dropped.push(issue(i, r.error));
-      return;
-    }
-    const it = r.data;
-    if (it.state && it.state !== "published" && it.state !== "withdrawn") return;
+  return parsePage(body, AdvisoryItem, (it) => {
+    if (it.state && it.state !== "published" && it.state !== "withdrawn") return null;
     const vulnerabilities: AdvisoryVulnerability[] = (it.vulnerabilities ?? []).map((v) => ({
       packageName: v.package?.name ?? null,
       ecosystem: v.package?.ecosystem ?? null,
       vulnerableRange: v.vulnerable_version_range ?? null,
       patchedVersions: v.patched_versions ?? null,
     }));
-    items.push({
+    return {
       repo: repo.repo,
       software: repo.software,
       ghsaId: `GHSA-${it.ghsa_id.slice(5).toLowerCase()}`,
@@ -164,9 +168,8 @@ export function parseAdvisoriesPage(
       withdrawnAt: date(it.withdrawn_at) ?? (it.state === "withdrawn" ? now : null),
       vulnerabilities,
       firstSeenAt: now,
-    });
+    };
   });
-  return ok({ items, dropped });
 }
 
 /**
