@@ -1,11 +1,11 @@
 // Writes the docs' tables that are generated from the code (the closed sets: outcome classes and
 // what each part of fedimon decides by them), between markers in docs/*.md:
 //
-//   <!-- generated: NAME (npm run docs-tables) -->
+//   <!-- generated: NAME (npm run docs:tables) -->
 //   ...
 //   <!-- end generated: NAME -->
 //
-// `npm run docs-tables` rewrites them; `npm run docs-tables -- --check` exits 1 when a doc differs.
+// `npm run docs:tables` rewrites them; `npm run docs:tables -- --check` exits 1 when a doc differs.
 // The unit test src/cli/docs-tables.test.ts fails when a doc drifts from the code.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,7 +16,7 @@ import { HTTPS_PROBE_AFTER, type HttpsProbeDecision } from "../src/https/cadence
 import { NET_OUTCOMES, type NetOutcomeRule } from "../src/net/errors.js";
 
 /** The command that regenerates the tables (named by the check when a doc drifts). */
-export const REGENERATE = "npm run docs-tables";
+export const REGENERATE = "npm run docs:tables";
 
 /** One generated table: the doc it lives in, its marker name, and its Markdown. */
 export interface GeneratedTable {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { REGENERATE, TABLES, docsTables, generatedText } from "../../scripts/docs-tables.js";
 
 describe("the docs' generated tables", () => {
-  it("match the code (else run npm run docs-tables)", async () => {
+  it("match the code (else run npm run docs:tables)", async () => {
     const docs = await docsTables();
     expect(docs.map((d) => d.doc).sort()).toEqual([...new Set(TABLES.map((t) => t.doc))].sort());
     for (const { doc, current, expected } of docs) {
