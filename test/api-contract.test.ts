@@ -71,6 +71,7 @@ describe("API contract", () => {
       ["/api/v1/servers", "/api/v1/servers?limit=20"],
       ["/api/v1/servers/{domain}", `/api/v1/servers/${filled.sample}`],
       ["/api/v1/servers/{domain}/history", `/api/v1/servers/${filled.sample}/history?from=2026-02-01`],
+      ["/api/v1/servers/{domain}/checks", `/api/v1/servers/${filled.sample}/checks?limit=5`],
       ["/api/v1/timeseries", "/api/v1/timeseries?metric=active_month&by=country&step=week&top=5"],
       ["/api/v1/breakdowns/software", "/api/v1/breakdowns/software"],
       ["/api/v1/breakdowns/versions", "/api/v1/breakdowns/versions?software=mastodon"],
@@ -82,6 +83,7 @@ describe("API contract", () => {
       ["/api/v1/releases/{software}/{version}/adoption", "/api/v1/releases/mastodon/v4.2.10/adoption"],
       ["/api/v1/advisories", "/api/v1/advisories"],
       ["/api/v1/patch-adoption", "/api/v1/patch-adoption?software=mastodon"],
+      ["/api/v1/patch-adoption/history", "/api/v1/patch-adoption/history?software=mastodon"],
       ["/api/v1/exposure", "/api/v1/exposure"],
       ["/api/v1/hashtags", "/api/v1/hashtags?limit=3"],
       ["/api/v1/hashtags/{tag}", "/api/v1/hashtags/Rust"],
@@ -95,7 +97,7 @@ describe("API contract", () => {
     expect(doc.openapi).toBe("3.1.0");
     const paths = Object.keys(doc.paths as Json);
     const jsonOps = paths.filter((p) => p.startsWith("/api/v1/"));
-    expect(jsonOps.length).toBe(20);
+    expect(jsonOps.length).toBe(22);
     for (const [path] of examples()) expect(paths).toContain(path);
     for (const p of jsonOps) {
       const op = (doc.paths as Record<string, { get: Json }>)[p]!.get;
@@ -276,10 +278,114 @@ describe("API contract", () => {
     }
   });
 
+  it("serves patch adoption per branch over time, as the daily snapshots hold it, without flagged servers", async () => {
+    interface Point {
+      day: string;
+      servers: number;
+      serversLatest: number;
+      serversBehind: number;
+      serversAffected: number | null;
+      serversUnaffected: number | null;
+      latestShare: number | null;
+      unaffectedShare: number | null;
+    }
+    const hist = (await get("/api/v1/patch-adoption/history?software=mastodon")).json<{
+      computedAt: string | null;
+      pending: string | null;
+      branches: { software: string; branch: string; points: Point[] }[] | null;
+    }>();
+    expect(hist.pending).toBe(null);
+    expect(hist.computedAt).not.toBe(null);
+    const now = (await get("/api/v1/patch-adoption?software=mastodon")).json<{
+      day: string;
+      branches: { branch: string; servers: number; serversLatest: number; serversBehind: number }[];
+    }>();
+    const branches = hist.branches!;
+    expect(branches.length).toBeGreaterThan(1);
+    // Four days of snapshots (the fixture's three past days and today), the last one today's.
+    expect(Math.max(...branches.map((b) => b.points.length))).toBe(4);
+    let counted = 0;
+    let affected = 0;
+    for (const b of branches) {
+      const last = b.points.at(-1)!;
+      expect(last.day).toBe(now.day);
+      const today = now.branches.find((x) => x.branch === b.branch)!;
+      expect([last.servers, last.serversLatest, last.serversBehind], b.branch).toEqual([
+        today.servers,
+        today.serversLatest,
+        today.serversBehind,
+      ]);
+      counted += last.servers;
+      for (const p of b.points) {
+        expect(p.serversAffected, `${b.branch} ${p.day}`).not.toBe(null);
+        expect(p.serversAffected! + p.serversUnaffected!).toBe(p.servers);
+        expect(p.latestShare).toBe(p.servers ? p.serversLatest / p.servers : null);
+        expect(p.unaffectedShare).toBe(p.servers ? p.serversUnaffected! / p.servers : null);
+        affected += p.serversAffected!;
+      }
+    }
+    // The fixture's advisory applies to the older patches of the newest branch.
+    expect(affected).toBeGreaterThan(0);
+    // Servers a misreport rule stands on are left out, as in every aggregate.
+    const flaggedMastodon = (
+      await get("/api/v1/servers?software=mastodon&flagged=true&limit=1")
+    ).json<Page>();
+    const unflagged = (await get("/api/v1/servers?software=mastodon&flagged=false&limit=1")).json<Page>();
+    expect(flaggedMastodon.total).toBeGreaterThan(0);
+    expect(counted).toBeLessThanOrEqual(unflagged.total);
+    // A range with no snapshot says so instead of answering zeros.
+    const before = (await get("/api/v1/patch-adoption/history?from=2020-01-01&to=2020-02-01")).json<Json>();
+    expect(before).toMatchObject({
+      computedAt: null,
+      pending: "not computed for these days",
+      branches: null,
+    });
+    expect((await get("/api/v1/patch-adoption/history?from=2026-03-05&to=2026-03-01")).status).toBe(400);
+  });
+
+  it("lists every check run for a server with its outcome, reason and times, and the recent polls", async () => {
+    const detail = (await get(`/api/v1/servers/${filled.sample}`)).json<Item & { lastAttemptAt: string }>();
+    const r = await get(`/api/v1/servers/${filled.sample}/checks?limit=5`);
+    expect(r.status).toBe(200);
+    const c = r.json<{
+      checks: {
+        check: string;
+        state: string;
+        outcome: string | null;
+        reason: string;
+        lastTriedAt: string | null;
+        nextTryAt: string | null;
+      }[];
+      recent: { at: string; outcome: string; reason: string }[];
+    }>();
+    expect(c.checks.map((x) => x.check)).toEqual(["poll", "robots", "https", "location", "stream"]);
+    const [poll, robots, https, location] = c.checks;
+    expect(poll).toMatchObject({ state: "ok", outcome: detail.outcome, lastTriedAt: detail.lastAttemptAt });
+    expect(poll!.reason).toMatch(/^answered with NodeInfo/);
+    expect(Date.parse(poll!.nextTryAt!)).toBeGreaterThan(Date.parse(poll!.lastTriedAt!));
+    expect(robots).toMatchObject({ state: "ok", outcome: "allowed" });
+    if (detail.httpsGrade !== null) {
+      expect(https).toMatchObject({ state: "ok", outcome: detail.httpsGrade });
+      expect(Date.parse(https!.nextTryAt!)).toBeGreaterThanOrEqual(
+        Date.parse(https!.lastTriedAt!) + 23.5 * 3_600_000,
+      );
+    }
+    expect(location!.lastTriedAt).not.toBe(null);
+    // Newest first, the latest being the server's outcome; each with its reason.
+    expect(c.recent.length).toBe(5);
+    expect(c.recent[0]!.outcome).toBe(detail.outcome);
+    expect(c.recent.map((p) => p.at)).toEqual([...c.recent.map((p) => p.at)].sort().reverse());
+    for (const p of c.recent) expect(p.reason.length).toBeGreaterThan(5);
+    // Public facts only.
+    expect(r.text).not.toMatch(/"peers|"patch|"advisor/);
+    expect((await get("/api/v1/servers/no-such-server.example/checks")).status).toBe(404);
+  });
+
   it("never shows a deny-listed server one by one", async () => {
     for (const d of [...filled.softDenied, ...filled.hardDenied]) {
       expect((await get(`/api/v1/servers/${d}`)).status).toBe(404);
       expect((await get(`/api/v1/servers/${d}/history`)).status).toBe(404);
+      expect((await get(`/api/v1/servers/${d}/checks`)).status).toBe(404);
       expect((await get(`/api/v1/activity?origin=${d}`)).status).toBe(404);
       expect((await get(`/api/v1/servers?q=${d}`)).json<Page>().total).toBe(0);
       for (const p of ["/api/v1/changes?limit=200", "/feed.atom"])

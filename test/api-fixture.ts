@@ -303,6 +303,8 @@ export async function fillStore(db: Db, opts: FillOptions = {}): Promise<Filled>
   const releases = mastodonReleases(tl, now);
   await upsertReleases(db, releases, now);
   await upsertAdvisories(db, advisories(releases, now), now);
+  // A few days of adoption history (the per-branch patch-adoption series), then today's.
+  for (const back of [3, 2, 1]) await recomputeAdoption(db, new Date(now.getTime() - back * DAY));
   await recomputeAdoption(db, now);
   await refreshPatchStatuses(db, now);
 

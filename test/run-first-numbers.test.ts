@@ -1,7 +1,7 @@
 /**
  * First numbers are honest: on a store no crawl has filled, the API says `null` with
- * `computedAt: null` and the reason for advisory exposure, patch adoption, concentration and the
- * daily series, and the API's jobs write no dump set; `fedimon run` (a child process, on a
+ * `computedAt: null` and the reason for advisory exposure, patch adoption (now and per branch over
+ * time), concentration and the daily series, and the API's jobs write no dump set; `fedimon run` (a child process, on a
  * simulation and a simulated releases API) computes them right after its first crawl pass, and
  * writes its first dump set then, with rows, without waiting for the day to end. Runs inside
  * scripts/loopback-only.sh.
@@ -29,6 +29,7 @@ type Json = Record<string, unknown>;
 const PATHS = {
   advisories: "/api/v1/advisories",
   patchAdoption: "/api/v1/patch-adoption",
+  patchHistory: "/api/v1/patch-adoption/history",
   concentration: "/api/v1/breakdowns/concentration",
   daily: "/api/v1/timeseries?metric=servers&step=day",
 };
@@ -65,6 +66,7 @@ describe("first numbers", () => {
       }
       expect(a.patchAdoption.statuses).toBeNull();
       expect(a.patchAdoption.branches).toBeNull();
+      expect(a.patchHistory.branches).toBeNull();
       expect(a.concentration.latest).toBeNull();
       expect(a.daily.series).toBeNull();
       expect(a.advisories.exposureDay).toBeNull();
@@ -128,6 +130,7 @@ describe("first numbers", () => {
         expect(body.pending, name).toBeNull();
       }
       expect(a.patchAdoption.statuses).toEqual(expect.arrayContaining([expect.anything()]));
+      expect(a.patchHistory.branches).toEqual(expect.arrayContaining([expect.anything()]));
       expect(a.concentration.latest).not.toBeNull();
       expect((a.concentration.latest as Json).servers).toBeGreaterThan(0);
       const series = a.daily.series as { points: { value: number }[] }[];

@@ -234,8 +234,62 @@ describe.skipIf(!existsSync(CHROMIUM))("web dashboard in Chromium", () => {
     expect(await deductions.locator("tbody tr").count()).toBeGreaterThan(0);
     expect(await deductions.textContent()).toMatch(/Send|Enable|Disable|Redirect|Renew|Raise|Add/);
     expect(await page.locator("main").textContent()).toContain("Outcome");
+    // Every check with its outcome, reason and times, as the API gives them; then the recent polls.
+    const checks = (await (await fetch(`${api.url}/api/v1/servers/${domain}/checks`)).json()) as {
+      checks: { name: string; outcome: string | null; state: string; reason: string }[];
+      recent: { outcome: string; reason: string }[];
+    };
+    const rows = page.locator("#checks tbody tr");
+    expect(await rows.count()).toBe(checks.checks.length);
+    for (const [i, c] of checks.checks.entries()) {
+      const cells = await rows.nth(i).locator("td").allTextContents();
+      expect(cells.slice(0, 3)).toEqual([c.name, c.outcome ?? c.state, c.reason]);
+      expect(cells[3]).not.toBe("");
+    }
+    expect(await rows.first().locator("td").nth(3).textContent()).toMatch(/ago|just now/);
+    expect(await rows.first().locator("td").nth(4).textContent()).toMatch(/^\d{4}-.*\((in |now)/);
+    const polls = page.locator("#recent-polls tbody tr");
+    expect(checks.recent.length).toBeGreaterThan(3);
+    expect(await polls.count()).toBe(checks.recent.length);
+    expect(await polls.first().locator("td").nth(1).textContent()).toBe(checks.recent[0]!.outcome);
+    expect(await polls.first().locator("td").nth(2).textContent()).toBe(checks.recent[0]!.reason);
     expect(await axe(page)).toEqual([]);
     await shot(page, "server");
+    await page.locator("#checks").screenshot({ path: join(SHOTS, "server-checks.png") });
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+
+  it("charts patch adoption per branch over time on the software page, with its table and the share in the URL", async () => {
+    const hist = (await (
+      await fetch(`${api.url}/api/v1/patch-adoption/history?software=mastodon`)
+    ).json()) as {
+      branches: { software: string; branch: string; points: { latestShare: number | null }[] }[];
+    };
+    const shown = hist.branches.filter((b) => b.points.length > 0);
+    expect(shown.length).toBeGreaterThan(1);
+    const page = await open("/software?software=mastodon", "#patch-history .chart canvas");
+    const figure = page.locator("#patch-history figure");
+    expect(await figure.locator("figcaption").textContent()).toMatch(/on its latest patch/);
+    // The chart's data table: one row per day, one column per branch with a share.
+    const head = await figure.locator("details thead th").allTextContents();
+    expect(head.slice(1).sort()).toEqual(
+      hist.branches
+        .filter((b) => b.points.some((p) => p.latestShare !== null))
+        .slice(0, 8)
+        .map((b) => `${b.software} ${b.branch}`)
+        .sort(),
+    );
+    expect(await figure.locator("details tbody tr").count()).toBeGreaterThan(1);
+    expect(await figure.locator("details tbody").textContent()).toMatch(/\d+\.\d%/);
+    expect(await figure.locator(".chart").getAttribute("aria-label")).toMatch(/%/);
+    // The other share, from the toggle, lands in the URL.
+    await page.getByRole("button", { name: "Not affected by an advisory" }).click();
+    await page.waitForURL(/share=unaffected/);
+    await page.locator("#patch-history figcaption", { hasText: "not affected" }).waitFor();
+    expect(await axe(page)).toEqual([]);
+    await shot(page, "software-patch-history");
+    await page.locator("#patch-history").screenshot({ path: join(SHOTS, "patch-history.png") });
     await page.close();
     expect(errors).toEqual([]);
   });

@@ -113,6 +113,15 @@ describe("computeAdoption (hand-computed mix)", () => {
     expect(rows["4.6"]).toMatchObject({ latestVersion: null, servers: 0, serversPrerelease: 1 });
   });
 
+  it("per branch: servers on a final release an advisory applies to (the latest of an end-of-life branch too)", () => {
+    const affected = Object.fromEntries(snapshot.branches.map((b) => [b.branch, b.serversAffected]));
+    // b (4.5.8) and e (4.4.10) are behind and affected; on 4.2, f (4.2.10) and i (4.2.27, the
+    // branch's last release: the advisory was never fixed there). The pre-release g counts apart.
+    expect(affected).toEqual({ "4.6": 0, "4.5": 1, "4.4": 1, "4.3": 0, "4.2": 2 });
+    const statusAffected = snapshot.statuses.find((s) => s.status === "affected")!.servers;
+    expect(Object.values(affected).reduce((a, b) => a! + b!, 0)).toBe(statusAffected);
+  });
+
   it("keeps a version histogram with build metadata dropped", () => {
     const v = Object.fromEntries(snapshot.versions.map((x) => [x.version, [x.servers, x.mau, x.prerelease]]));
     expect(v["4.5.9"]).toEqual([2, 1000, false]);

@@ -29,6 +29,11 @@ export interface BranchAdoption {
   serversLatest: number;
   serversBehind: number;
   serversPrerelease: number;
+  /**
+   * Of `servers`, those an advisory known at the time applies to; null or absent when not
+   * counted (days recorded before it was).
+   */
+  serversAffected?: number | null;
   mau: number;
   mauLatest: number;
   mauBehind: number;
@@ -112,6 +117,7 @@ export function computeAdoption(
         serversLatest: 0,
         serversBehind: 0,
         serversPrerelease: 0,
+        serversAffected: 0,
         mau: 0,
         mauLatest: 0,
         mauBehind: 0,
@@ -155,6 +161,7 @@ export function computeAdoption(
     }
     row.servers += 1;
     row.mau += mau;
+    if (a.advisories.length > 0) row.serversAffected = (row.serversAffected ?? 0) + 1;
     const info = ctx.model.branches.get(a.branch);
     if (!info) continue; // no release of this branch known: neither latest nor behind
     if (compareVersions(s.version, info.latest.version) >= 0) {

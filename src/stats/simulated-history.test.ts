@@ -101,6 +101,35 @@ for (const backend of testBackends()) {
       expect(days!.every((d) => d.day < "2026-03-10")).toBe(true);
     });
 
+    it("leaves every table it loads with the indexes and keys its migrations declare", async () => {
+      const indexes = async (d: Db) =>
+        d.query<{ indexname: string; indexdef: string }>(
+          `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN
+             ('server_daily', 'rollup_daily', 'rollup_hourly', 'activity_counts', 'hashtag_counts')
+           ORDER BY indexname`,
+        );
+      const fresh = await backend.open();
+      try {
+        const want = await indexes(fresh.db);
+        expect(want.map((i) => i.indexname)).toEqual(
+          expect.arrayContaining(["server_daily_pkey", "server_daily_day_idx", "rollup_daily_chart_idx"]),
+        );
+        expect(await indexes(db)).toEqual(want);
+      } finally {
+        await fresh.dispose();
+      }
+      // The keys hold again: a day of a server cannot be written twice.
+      const [one] = await db.query<{ server_id: number; day: string }>(
+        "SELECT server_id, to_char(day, 'YYYY-MM-DD') AS day FROM server_daily LIMIT 1",
+      );
+      await expect(
+        db.query("INSERT INTO server_daily (server_id, day, polls, polls_up) VALUES ($1, $2::date, 1, 1)", [
+          one!.server_id,
+          one!.day,
+        ]),
+      ).rejects.toThrow(/duplicate key/);
+    });
+
     it("refuses a store that already holds history", async () => {
       const again = await backfillSimulatedHistory(db, { servers: SERVERS, now: NOW, note: "again" });
       expect(again).toMatchObject({ written: false, reason: "the store already holds history" });

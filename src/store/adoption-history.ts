@@ -94,8 +94,8 @@ export async function writeAdoptionSnapshot(db: Db, day: string, s: AdoptionSnap
     for (const b of s.branches) {
       await tx.query(
         `INSERT INTO branch_adoption_daily (day, software, branch, latest_version, supported, servers, servers_latest,
-           servers_behind, servers_prerelease, mau, mau_latest, mau_behind)
-         VALUES ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+           servers_behind, servers_prerelease, mau, mau_latest, mau_behind, servers_affected)
+         VALUES ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [
           day,
           b.software,
@@ -109,6 +109,7 @@ export async function writeAdoptionSnapshot(db: Db, day: string, s: AdoptionSnap
           b.mau,
           b.mauLatest,
           b.mauBehind,
+          b.serversAffected ?? null,
         ],
       );
     }
@@ -188,6 +189,7 @@ export async function readAdoptionSnapshot(
         serversLatest: num(b.servers_latest),
         serversBehind: num(b.servers_behind),
         serversPrerelease: num(b.servers_prerelease),
+        serversAffected: b.servers_affected === null ? null : num(b.servers_affected),
         mau: num(b.mau),
         mauLatest: num(b.mau_latest),
         mauBehind: num(b.mau_behind),

@@ -1,11 +1,12 @@
 /** Plain-language explanations the pages show beside the API's codes (docs/https.md, docs/crawl.md, docs/stats.md). */
 
-import type { Outcome } from "../../src/core/outcome.js";
+import { OUTCOME_TEXT as OUTCOME_WORDS } from "../../src/api/outcome-text.js";
 import type { RUBRIC } from "../../src/https/score.js";
 import type { MisreportRuleId } from "../../src/stats/misreport-rules.js";
 
-// Each table names every member of its closed set (`satisfies`), so a new outcome class, rubric
-// code or misreport rule fails the typecheck until it is explained here (docs/architecture.md).
+// Each table names every member of its closed set (`satisfies`; the outcome classes' words are the
+// API's, typed by outcome class there), so a new outcome class, rubric code or misreport rule fails
+// the typecheck until it is explained (docs/architecture.md).
 
 /** How to fix each HTTPS deduction. */
 export const DEDUCTION_FIX: Readonly<Record<string, string>> = {
@@ -38,31 +39,8 @@ export const DEDUCTION_FIX: Readonly<Record<string, string>> = {
   headers_unknown: "Nothing to fix: the page could not be read when probed.",
 } satisfies Record<keyof typeof RUBRIC, string>;
 
-/** What each outcome class means (the closed list in docs/architecture.md). */
-export const OUTCOME_TEXT: Readonly<Record<string, string>> = {
-  ok: "answered with NodeInfo",
-  dns_not_found: "the name does not exist in DNS",
-  dns_error: "DNS did not answer",
-  refused: "the connection was refused",
-  connect_timeout: "the connection timed out",
-  timeout: "the answer timed out",
-  tls_error: "the TLS handshake failed",
-  cert_invalid: "the certificate is not valid",
-  http_error: "an HTTP error status",
-  blocked_by_proxy: "a proxy or CDN challenge blocked the request",
-  auth_required: "authentication is required",
-  rate_limited: "rate limited (429)",
-  not_fediverse: "not a fediverse server (no NodeInfo)",
-  robots_disallow: "robots.txt disallows fedimon",
-  opted_out: "opted out (410, 418 or 451)",
-  too_large: "an answer was larger than allowed",
-  malformed: "an answer could not be parsed",
-  redirect_error: "too many or bad redirects",
-  private_address: "the name points at a private address (never contacted)",
-  invalid_domain: "not a valid domain",
-  denylisted: "on the operator's deny list",
-  spam_capped: "one of too many subdomains of one registrable domain",
-} satisfies Record<Outcome, string>;
+/** What each outcome class means (the closed list in docs/architecture.md): the API's own words. */
+export const OUTCOME_TEXT: Readonly<Record<string, string>> = OUTCOME_WORDS;
 
 /** Misreport rules (docs/stats.md): title and when each is raised. */
 const MISREPORT_TEXT = {

@@ -94,11 +94,14 @@ export function when(iso: string | null | undefined): string {
 /** "3 hours ago" */
 export function ago(iso: string | null | undefined, now: number): string {
   if (!iso) return "never";
-  const s = Math.round((now - Date.parse(iso)) / 1000);
-  if (s < 90) return "just now";
-  if (s < 5400) return `${Math.round(s / 60)} minutes ago`;
-  if (s < 129_600) return `${Math.round(s / 3600)} hours ago`;
-  return `${Math.round(s / 86_400)} days ago`;
+  const d = Math.round((now - Date.parse(iso)) / 1000);
+  // A time to come ("next try") reads "in 40 minutes".
+  const s = Math.abs(d);
+  const [pre, post] = d < 0 ? ["in ", ""] : ["", " ago"];
+  if (s < 90) return d < 0 ? "now" : "just now";
+  if (s < 5400) return `${pre}${Math.round(s / 60)} minutes${post}`;
+  if (s < 129_600) return `${pre}${Math.round(s / 3600)} hours${post}`;
+  return `${pre}${Math.round(s / 86_400)} days${post}`;
 }
 
 let regionNames: Intl.DisplayNames | null = null;

@@ -9,11 +9,12 @@ import {
 import {
   advisoriesRoute,
   exposureRoute,
+  patchAdoptionHistoryRoute,
   patchAdoptionRoute,
   releaseAdoptionRoute,
   releasesRoute,
 } from "./releases.js";
-import { serverHistoryRoute, serverRoute, serversRoute } from "./servers.js";
+import { serverChecksRoute, serverHistoryRoute, serverRoute, serversRoute } from "./servers.js";
 import { activityRoute, changesRoute, hashtagRoute, hashtagsRoute } from "./stream.js";
 import { softwareRoute, summaryRoute } from "./summary.js";
 import { timeseriesRoute } from "./timeseries.js";
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly AnyRoute[] = [
   serversRoute,
   serverRoute,
   serverHistoryRoute,
+  serverChecksRoute,
   timeseriesRoute,
   softwareRoute,
   versionsRoute,
@@ -36,6 +38,7 @@ export const API_ROUTES: readonly AnyRoute[] = [
   advisoriesRoute,
   exposureRoute,
   patchAdoptionRoute,
+  patchAdoptionHistoryRoute,
   hashtagsRoute,
   hashtagRoute,
   activityRoute,

@@ -3,9 +3,10 @@ import { PATCH_STATUSES } from "../../releases/types.js";
 import { readAdoptionSnapshot } from "../../store/adoption-history.js";
 import { exposureRows, type ExposureRow } from "../../store/api.js";
 import { listAdvisories, listReleases } from "../../store/releases.js";
+import { anyBranchPatchDay, branchPatchHistory } from "../../store/patch-adoption-history.js";
 import { lastRunAt } from "../../store/stats-rollups.js";
 import type { Db } from "../../store/db.js";
-import { notFound } from "../errors.js";
+import { badRequest, notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
 import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
 import {
@@ -13,7 +14,9 @@ import {
   AdvisoriesQuery,
   Exposure,
   PatchAdoption,
+  PatchAdoptionHistory,
   PatchAdoptionQuery,
+  PatchHistoryQuery,
   ReleaseAdoption,
   ReleasePath,
   Releases,
@@ -172,6 +175,75 @@ export const patchAdoptionRoute = defineRoute({
         usersActiveMonthLatest: b.mauLatest,
         usersActiveMonthBehind: b.mauBehind,
       })),
+    };
+  },
+});
+
+const share = (part: number | null, whole: number): number | null =>
+  part === null || whole === 0 ? null : part / whole;
+
+/** `GET /api/v1/patch-adoption/history`. */
+export const patchAdoptionHistoryRoute = defineRoute({
+  operationId: "getPatchAdoptionHistory",
+  path: "/api/v1/patch-adoption/history",
+  summary: "Patch adoption per release branch over time: on the latest patch, behind, affected",
+  description:
+    "Per branch and day, from the daily adoption history: servers on a final release of the branch, how many " +
+    "run its latest patch and how many an advisory known that day applies to, with the shares. Servers a " +
+    "misreport rule stands on are left out. Null (with pending) until the adoption job has run.",
+  tags: ["releases"],
+  query: PatchHistoryQuery,
+  response: PatchAdoptionHistory,
+  cacheSeconds: 300,
+  async handler({ query, now, ctx }) {
+    const to = query.to ?? now;
+    const from = query.from ?? new Date(to.getTime() - 90 * DAY_MILLIS);
+    if (from > to) throw badRequest("invalid query: from must not be after to");
+    if (to.getTime() - from.getTime() > 3_660 * DAY_MILLIS)
+      throw badRequest("invalid query: at most 10 years at once");
+    const range = { from: iso(from).slice(0, 10), to: iso(to).slice(0, 10) };
+    const rows = await branchPatchHistory(ctx.db, { ...range, software: query.software });
+    const last = rows.reduce<string | null>((m, r) => (m === null || r.day > m ? r.day : m), null);
+    if (last === null) {
+      const ever = await anyBranchPatchDay(ctx.db);
+      return {
+        ...range,
+        computedAt: null,
+        pending: ever ? "not computed for these days" : PENDING_FIRST_PASS,
+        branches: null,
+      };
+    }
+    const branches = new Map<string, (typeof rows)[number][]>();
+    for (const r of rows) {
+      const key = `${r.software}${SEP}${r.branch}`;
+      branches.set(key, [...(branches.get(key) ?? []), r]);
+    }
+    return {
+      ...range,
+      computedAt: await adoptionComputedAt(ctx.db, last),
+      pending: null,
+      branches: [...branches.values()].map((days) => {
+        const end = days.at(-1)!;
+        return {
+          software: end.software,
+          branch: end.branch,
+          latestVersion: end.latestVersion,
+          supported: end.supported,
+          points: days.map((d) => {
+            const unaffected = d.serversAffected === null ? null : d.servers - d.serversAffected;
+            return {
+              day: d.day,
+              servers: d.servers,
+              serversLatest: d.serversLatest,
+              serversBehind: d.serversBehind,
+              serversAffected: d.serversAffected,
+              serversUnaffected: unaffected,
+              latestShare: share(d.serversLatest, d.servers),
+              unaffectedShare: share(unaffected, d.servers),
+            };
+          }),
+        };
+      }),
     };
   },
 });

@@ -7,17 +7,21 @@ import { countPublicServers, getPublicServer, listPublicServers } from "../../st
 import { getGeoHttps } from "../../store/geo-https.js";
 import { ServerStore } from "../../store/servers.js";
 import { listMisreportFlags } from "../../store/stats-flags.js";
+import { recentPolls, serverProbes } from "../../store/server-checks.js";
 import { serverChanges, serverHistory } from "../../store/stats-history.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { badRequest, notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
+import { serverChecks } from "../server-checks.js";
 import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso } from "../schemas/common.js";
 import type { ServerListItem } from "../schemas/servers.js";
 import {
+  ChecksQuery,
   DomainPath,
   HistoryQuery,
   HTTPS_GRADES,
+  ServerChecks,
   ServerDetail,
   ServerHistory,
   ServerPage,
@@ -262,5 +266,33 @@ export const serverHistoryRoute = defineRoute({
         .filter((c) => c.at >= from && c.at.getTime() < to.getTime() + DAY)
         .map((c) => ({ ...c, at: iso(c.at) })),
     };
+  },
+});
+
+/** `GET /api/v1/servers/{domain}/checks`. */
+export const serverChecksRoute = defineRoute({
+  operationId: "getServerChecks",
+  path: "/api/v1/servers/{domain}/checks",
+  summary: "Every check fedimon runs for one server: latest outcome, reason, last and next try; recent polls",
+  description:
+    "The poll (NodeInfo and the instance API), robots.txt, the daily HTTPS scan, location and the stream " +
+    "listener, each with its latest outcome, the reason, when it was last tried and when it is tried next; " +
+    "then the latest polls with their outcomes. Public facts only: no post, no peers list, no patch status.",
+  tags: ["servers"],
+  query: ChecksQuery,
+  params: DomainPath,
+  response: ServerChecks,
+  cacheSeconds: 60,
+  notFound: true,
+  async handler({ query, params, now, ctx }) {
+    if (!(await getPublicServer(ctx.db, params.domain)))
+      throw notFound("no such server (or it is not shown one by one)");
+    const [full, probes, polls] = await Promise.all([
+      new ServerStore(ctx.db).getServer(params.domain),
+      serverProbes(ctx.db, params.domain),
+      recentPolls(ctx.db, params.domain, query.limit),
+    ]);
+    if (!full) throw notFound("no such server (or it is not shown one by one)");
+    return serverChecks(full, probes, polls, now);
   },
 });

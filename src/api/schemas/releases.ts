@@ -159,6 +159,57 @@ export const PatchAdoption = named(
   }),
 );
 
+/** Query of `GET /api/v1/patch-adoption/history`. */
+export const PatchHistoryQuery = z
+  .object({
+    software: slugParam("one software (default all tracked)").optional(),
+    from: timeParam("first day (default 90 days before to)").optional(),
+    to: timeParam("last day (default today)").optional(),
+  })
+  .strict();
+
+const Share = z.number().min(0).max(1);
+
+/** Per release branch and day: servers on the latest patch, behind, affected by an advisory. */
+export const PatchAdoptionHistory = named(
+  "PatchAdoptionHistory",
+  z.object({
+    from: Day,
+    to: Day,
+    computedAt: ComputedAt,
+    pending: Pending,
+    branches: z
+      .array(
+        z.object({
+          software: z.string(),
+          branch: z.string(),
+          latestVersion: z.string().nullable().describe("the branch's newest final release on the last day"),
+          supported: z.boolean().describe("whether the branch was supported on the last day"),
+          points: z.array(
+            z.object({
+              day: Day,
+              servers: Count.describe("servers on a final release of the branch (pre-releases apart)"),
+              serversLatest: Count.describe("of those, on the branch's latest release that day"),
+              serversBehind: Count.describe("of those, on an older release of the branch"),
+              serversAffected: Count.nullable().describe(
+                "of those, servers an advisory known that day applies to; null: not counted on that day",
+              ),
+              serversUnaffected: Count.nullable().describe("servers - serversAffected; null with it"),
+              latestShare: Share.nullable().describe("serversLatest / servers; null when servers is 0"),
+              unaffectedShare: Share.nullable().describe(
+                "serversUnaffected / servers; null when servers is 0 or affected was not counted",
+              ),
+            }),
+          ),
+        }),
+      )
+      .nullable()
+      .describe("null until the adoption job has run (see pending)"),
+  }),
+  "Patch adoption per release branch over time, from the daily adoption history. Servers a misreport " +
+    "rule stands on are left out, as in every aggregate; never a server's name.",
+);
+
 const ExposureCount = {
   servers: Count.describe("tracked servers in the group"),
   affected: Count.describe("of those, servers an advisory applies to"),

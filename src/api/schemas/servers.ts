@@ -244,3 +244,59 @@ export const ServerHistory = named(
     ),
   }),
 );
+
+/** The checks fedimon runs for a server, in the order the server page lists them. */
+export const SERVER_CHECKS = ["poll", "robots", "https", "location", "stream"] as const;
+/**
+ * A check's latest state: `ok`; `failed` (tried, did not work: retried on its schedule);
+ * `refused` (the server said no: robots.txt, an opt-out, a login); `skipped` (not tried, and why);
+ * `pending` (not tried yet).
+ */
+export const CHECK_STATES = ["ok", "failed", "refused", "skipped", "pending"] as const;
+
+/** Query of `GET /api/v1/servers/{domain}/checks`. */
+export const ChecksQuery = z
+  .object({ limit: intParam(1, 100, "recent polls (default 24)").default(24) })
+  .strict();
+
+/** Every check fedimon runs for one server, and its recent polls. */
+export const ServerChecks = named(
+  "ServerChecks",
+  z.object({
+    domain: z.string(),
+    checks: z.array(
+      z.object({
+        check: z.enum(SERVER_CHECKS),
+        name: z.string().describe("what the check is, in words"),
+        state: z.enum(CHECK_STATES),
+        outcome: z
+          .string()
+          .nullable()
+          .describe(
+            "the check's latest outcome class: for the poll an outcome class of docs/architecture.md; " +
+              "robots allowed, disallowed, opted_out or not_read; https the grade; location tld, ip or " +
+              "unknown; stream the listener's phase; null when never tried",
+          ),
+        reason: z.string().describe("why, in words"),
+        lastTriedAt: DateTime.nullable().describe("null: never tried"),
+        nextTryAt: DateTime.nullable().describe(
+          "when it is tried next (at the first poll after it, for the daily probe); null: not scheduled",
+        ),
+      }),
+    ),
+    recent: z
+      .array(
+        z.object({
+          at: DateTime,
+          outcome: z.enum(OUTCOMES),
+          httpStatus: z.number().int().nullable(),
+          responseTimeMillis: z.number().int().min(0).nullable(),
+          reason: z.string(),
+        }),
+      )
+      .describe("the latest polls, newest first, as long as the raw observations are kept"),
+  }),
+  "Each check fedimon runs for one server (the poll, robots.txt, the HTTPS probe, location, the stream " +
+    "listener) with its latest outcome, the reason, when it was last tried and when it is tried next, and the " +
+    "recent polls. Public facts only: no post, no peers list, no patch status.",
+);

@@ -92,12 +92,17 @@ export function demoCommand(): Command {
           hourlyDays: Math.min(7, historyDays),
           note: `simulated by fedimon demo from its ${servers}-server simulated fediverse (seed ${flags.randomSeed})`,
         });
+        const activityStarted = performance.now();
         plan.activity = simulatedActivity({
           statusJson: (i) => streaming.plan.json(i),
           statuses: streaming.plan.items.length,
           from: plan.history.hourly.from,
           to: plan.history.hourly.to,
         });
+        console.error(
+          `fedimon demo: computed the simulated history in ${(plan.computeMillis / 1000).toFixed(1)} s ` +
+            `and its stream activity in ${((performance.now() - activityStarted) / 1000).toFixed(1)} s (${secs()})`,
+        );
         const db = await opening;
         console.error(`fedimon demo: store ready (${secs()})`);
         try {
@@ -105,7 +110,9 @@ export function demoCommand(): Command {
           console.error(
             r.written
               ? `fedimon demo: wrote ${historyDays} days of simulated history (${r.serverDays} server-days, ` +
-                  `${r.periods} rollup periods) in ${(r.millis / 1000).toFixed(1)} s (${secs()})`
+                  `${r.periods} rollup periods; rollups ${(r.writeMillis.rollups / 1000).toFixed(1)} s, ` +
+                  `activity ${(r.writeMillis.activity / 1000).toFixed(1)} s, server days ` +
+                  `${(r.writeMillis.serverDays / 1000).toFixed(1)} s) (${secs()})`
               : `fedimon demo: no simulated history written: ${r.reason}`,
           );
         } finally {

@@ -16,7 +16,7 @@ import {
   when,
 } from "../lib.js";
 import type { Route } from "../lib.js";
-import type { ServerDetail, ServerHistory } from "../types.js";
+import type { ServerChecks, ServerDetail, ServerHistory } from "../types.js";
 
 const NOT_CRAWLED: Record<string, string> = {
   robots_disallow:
@@ -32,11 +32,13 @@ const NOT_CRAWLED: Record<string, string> = {
 /** One server: history, outcome and reason, HTTPS grade with deductions, patch status, flags, opting out. */
 export default async function server(view: HTMLElement, route: Route): Promise<void> {
   const domain = decodeURIComponent(route.path.slice("/servers/".length));
-  const [s, hist, now] = await Promise.all([
+  const [s, hist, checks, now] = await Promise.all([
     api<ServerDetail>(`servers/${encodeURIComponent(domain)}`),
     api<ServerHistory>(`servers/${encodeURIComponent(domain)}/history`),
+    api<ServerChecks>(`servers/${encodeURIComponent(domain)}/checks`),
     serverNow(),
   ]);
+  const at = (iso: string | null): string => (iso ? `${when(iso)} (${ago(iso, now)})` : "never");
   const x = hist.days.map((d) => Date.parse(d.day) / 1000);
   const flags = s.flags.filter((f) => !f.cleared);
   const reg =
@@ -120,6 +122,35 @@ export default async function server(view: HTMLElement, route: Route): Promise<v
         ),
         s.languages?.length ? h("li", null, `Languages: ${s.languages.join(", ")}.`) : null,
       ),
+    ),
+    section(
+      "Every check, its outcome and when it runs",
+      h("div", { id: "checks" }, [
+        table(
+          "Checks fedimon runs for this server",
+          ["Check", "Outcome", "Why", "Last tried", "Next try"],
+          checks.checks.map((c) => [
+            c.name,
+            h("span", { class: `check check-${c.state}` }, c.outcome ?? c.state),
+            c.reason,
+            at(c.lastTriedAt),
+            c.nextTryAt ? at(c.nextTryAt) : "not scheduled",
+          ]),
+        ),
+      ]),
+      h("div", { id: "recent-polls" }, [
+        table(
+          "Recent polls, newest first",
+          ["When", "Outcome", "Why", "Response time"],
+          checks.recent.map((p) => [
+            at(p.at),
+            h("code", null, p.outcome),
+            p.reason,
+            p.responseTimeMillis === null ? "none" : `${num(p.responseTimeMillis)} ms`,
+          ]),
+          { numeric: [3] },
+        ),
+      ]),
     ),
     section(
       "History",

@@ -1,10 +1,24 @@
 import { bars, timeChart } from "../charts.js";
 import { PATCH_TEXT } from "../explain.js";
-import { api, daysAgo, serverNow, h, href, num, pct, section, selectParam, table, when } from "../lib.js";
+import {
+  api,
+  daysAgo,
+  serverNow,
+  h,
+  href,
+  num,
+  pct,
+  section,
+  selectParam,
+  table,
+  toggleParam,
+  when,
+} from "../lib.js";
 import type { Route } from "../lib.js";
 import type {
   Advisories,
   PatchAdoption,
+  PatchAdoptionHistory,
   SoftwareBreakdown,
   Timeseries,
   VersionsBreakdown,
@@ -18,11 +32,36 @@ function latest(ts: Timeseries): { key: string; value: number }[] {
     .sort((a, b) => b.value - a.value);
 }
 
+const PATCH_SHARES = [
+  ["latest", "On the latest patch"],
+  ["unaffected", "Not affected by an advisory"],
+] as const;
+
+/** Per branch, the chosen share per day (null where it is not known), on one time axis. */
+export function patchChart(
+  hist: PatchAdoptionHistory,
+  share: "latest" | "unaffected",
+): { x: number[]; series: { label: string; values: (number | null)[] }[] } {
+  const branches = (hist.branches ?? []).filter((b) => b.points.some((p) => p.servers > 0)).slice(0, 8);
+  const days = [...new Set(branches.flatMap((b) => b.points.map((p) => p.day)))].sort();
+  const index = new Map(days.map((d, i) => [d, i]));
+  return {
+    x: days.map((d) => Date.parse(d) / 1000),
+    series: branches.map((b) => {
+      const values: (number | null)[] = days.map(() => null);
+      for (const p of b.points)
+        values[index.get(p.day)!] = share === "latest" ? p.latestShare : p.unaffectedShare;
+      return { label: `${b.software} ${b.branch}`, values };
+    }),
+  };
+}
+
 /** Software: families and forks, versions, patch adoption per branch, end-of-life branches, advisories. */
 export default async function software(view: HTMLElement, route: Route): Promise<void> {
   const [sw, now] = await Promise.all([api<SoftwareBreakdown>("breakdowns/software"), serverNow()]);
   const chosen = route.params.get("software") ?? sw.items[0]?.software ?? "mastodon";
-  const [forks, branches, versions, patch, advisories] = await Promise.all([
+  const share = route.params.get("share") === "unaffected" ? "unaffected" : "latest";
+  const [forks, branches, versions, patch, advisories, patchHistory] = await Promise.all([
     api<Timeseries>("timeseries", {
       metric: "servers",
       by: "fork",
@@ -40,7 +79,9 @@ export default async function software(view: HTMLElement, route: Route): Promise
     api<VersionsBreakdown>("breakdowns/versions", { software: chosen, limit: 25 }),
     api<PatchAdoption>("patch-adoption", { software: chosen }),
     api<Advisories>("advisories", { limit: 20 }),
+    api<PatchAdoptionHistory>("patch-adoption/history", { software: chosen, from: daysAgo(90, now) }),
   ]);
+  const patchSeries = patchChart(patchHistory, share);
   // null until computed (after the first crawl pass): shown as "not computed yet".
   const statuses = patch.statuses ?? [];
   const totalPatch = statuses.reduce((s, r) => s + r.servers, 0);
@@ -137,6 +178,45 @@ export default async function software(view: HTMLElement, route: Route): Promise
         { numeric: [3, 4, 5, 6] },
       ),
       timeChart({ title: "Servers per branch over 90 days", x: branchChart.x, series: branchChart.series }),
+    ),
+    section(
+      `Patch adoption per branch over time (${chosen})`,
+      h(
+        "p",
+        null,
+        patchHistory.branches
+          ? "Per release branch and day: the share of its servers on the branch's latest patch, or not affected by any advisory known that day. Servers flagged as misreporting are left out."
+          : `Not computed yet${patchHistory.pending ? `: ${patchHistory.pending}` : ""}.`,
+      ),
+      h("div", { class: "controls" }, toggleParam("Share", "share", PATCH_SHARES, share)),
+      h(
+        "div",
+        { id: "patch-history" },
+        timeChart({
+          title: `Share of each branch's servers ${share === "latest" ? "on its latest patch" : "not affected by a known advisory"}, per day`,
+          x: patchSeries.x,
+          series: patchSeries.series,
+          share: true,
+          xLabel: (t) => new Date(t * 1000).toISOString().slice(0, 10),
+        }),
+      ),
+      table(
+        "Each branch on the last day shown: servers, on the latest patch, affected by an advisory",
+        ["Branch", "Day", "Servers", "On latest", "Affected", "Share on latest", "Share not affected"],
+        (patchHistory.branches ?? []).map((b) => {
+          const p = b.points.at(-1);
+          return [
+            `${b.software} ${b.branch}`,
+            p?.day ?? "none",
+            num(p?.servers),
+            num(p?.serversLatest),
+            num(p?.serversAffected),
+            pct(p?.latestShare),
+            pct(p?.unaffectedShare),
+          ];
+        }),
+        { numeric: [2, 3, 4, 5, 6] },
+      ),
     ),
     section(
       "Security advisories",
