@@ -358,6 +358,29 @@ describe(`API contract on a store filled by crawling a ${SERVERS}-server simulat
         invalidity(validatorFor(doc, "/api/v1/servers/{domain}/history"), history.json()),
         s.domain,
       ).toBe(null);
+      // Every check with its outcome and reason; the poll's is the server's outcome, and its
+      // latest recorded poll too.
+      const checks = await get(`/api/v1/servers/${s.domain}/checks`);
+      expect(checks.status, s.domain).toBe(200);
+      expect(invalidity(validatorFor(doc, "/api/v1/servers/{domain}/checks"), checks.json()), s.domain).toBe(
+        null,
+      );
+      const c = checks.json<{
+        checks: { check: string; state: string; outcome: string | null; reason: string }[];
+        recent: { outcome: string }[];
+      }>();
+      expect(String(c.checks[0]!.outcome), s.domain).toBe(outcome);
+      expect(c.checks[0]!.state, s.domain).toEqual(
+        outcome === "null"
+          ? "pending"
+          : outcome === "ok"
+            ? "ok"
+            : expect.stringMatching(/failed|refused|skipped/),
+      );
+      if (outcome !== "null") expect(c.recent[0]?.outcome, s.domain).toBe(outcome);
+      if (outcome === "robots_disallow")
+        expect(c.checks[1], s.domain).toMatchObject({ state: "refused", outcome: "disallowed" });
+      for (const x of c.checks) expect(x.reason.length, `${s.domain} ${x.check}`).toBeGreaterThan(5);
     }
   });
 
