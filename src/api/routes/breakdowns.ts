@@ -8,9 +8,9 @@ import {
   commonDeductions,
 } from "../../store/geo-https-stats.js";
 import { concentrationSeries, lastRunAt } from "../../store/stats-rollups.js";
-import { badRequest } from "../errors.js";
 import type { ApiContext } from "../options.js";
 import { defineRoute } from "../route.js";
+import { historyRange } from "./range.js";
 import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
 import { HTTPS_GRADES } from "../schemas/servers.js";
@@ -133,11 +133,7 @@ export const concentrationRoute = defineRoute({
   response: Concentration,
   cacheSeconds: 600,
   async handler({ query, now, ctx }) {
-    const to = query.to ?? now;
-    const from = query.from ?? new Date(to.getTime() - 90 * DAY);
-    if (from > to) throw badRequest("invalid query: from must not be after to");
-    if (to.getTime() - from.getTime() > 3_660 * DAY)
-      throw badRequest("invalid query: at most 10 years at once");
+    const { from, to } = historyRange(query, now);
     const [series, simulated, computedAt] = await Promise.all([
       concentrationSeries(ctx.db, from, to),
       simulatedHistory(ctx, now),

@@ -6,8 +6,9 @@ import { listAdvisories, listReleases } from "../../store/releases.js";
 import { anyBranchPatchDay, branchPatchHistory } from "../../store/patch-adoption-history.js";
 import { lastRunAt } from "../../store/stats-rollups.js";
 import type { Db } from "../../store/db.js";
-import { badRequest, notFound } from "../errors.js";
+import { notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
+import { historyRange } from "./range.js";
 import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
 import {
   Advisories,
@@ -196,11 +197,7 @@ export const patchAdoptionHistoryRoute = defineRoute({
   response: PatchAdoptionHistory,
   cacheSeconds: 300,
   async handler({ query, now, ctx }) {
-    const to = query.to ?? now;
-    const from = query.from ?? new Date(to.getTime() - 90 * DAY_MILLIS);
-    if (from > to) throw badRequest("invalid query: from must not be after to");
-    if (to.getTime() - from.getTime() > 3_660 * DAY_MILLIS)
-      throw badRequest("invalid query: at most 10 years at once");
+    const { from, to } = historyRange(query, now);
     const range = { from: iso(from).slice(0, 10), to: iso(to).slice(0, 10) };
     const rows = await branchPatchHistory(ctx.db, { ...range, software: query.software });
     const last = rows.reduce<string | null>((m, r) => (m === null || r.day > m ? r.day : m), null);

@@ -12,6 +12,7 @@ import { serverChanges, serverHistory } from "../../store/stats-history.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { badRequest, notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
+import { historyRange } from "./range.js";
 import { serverChecks } from "../server-checks.js";
 import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso } from "../schemas/common.js";
@@ -243,11 +244,7 @@ export const serverHistoryRoute = defineRoute({
   cacheSeconds: 300,
   notFound: true,
   async handler({ query, params, now, ctx }) {
-    const to = query.to ?? now;
-    const from = query.from ?? new Date(to.getTime() - 90 * DAY);
-    if (from > to) throw badRequest("invalid query: from must not be after to");
-    if (to.getTime() - from.getTime() > 3_660 * DAY)
-      throw badRequest("invalid query: at most 10 years at once");
+    const { from, to } = historyRange(query, now);
     if (!(await getPublicServer(ctx.db, params.domain))) {
       throw notFound("no such server (or it is not shown one by one)");
     }
