@@ -225,6 +225,8 @@ export function coverageSink(db: Db): CoverageSink {
  */
 export async function composeCrawler(app: App, workerId: string | undefined): Promise<Crawler> {
   const { config } = app;
+  // The HTTPS probe's own resolver and guarded lookup (the AAAA check, the TLS handshakes).
+  const resolver = createResolver({ dnsServer: config.dnsServer });
   return createCrawler({
     config,
     store: new ServerStore(app.db),
@@ -246,6 +248,8 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
         )),
     },
     geo: await openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb }),
+    resolver,
+    lookup: createGuardedLookup(config, resolver),
   });
 }
 

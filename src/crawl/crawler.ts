@@ -6,8 +6,8 @@ import { systemClock } from "../core/clock.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../core/log.js";
 import { normalizeDomain, type DenyList } from "../domains/index.js";
-import { type GeoDatabases, openGeoDatabases } from "../geo/index.js";
-import { createGuardedLookup, createResolver, type LookupFunction, type Resolver } from "../net/index.js";
+import type { GeoDatabases } from "../geo/index.js";
+import type { LookupFunction, Resolver } from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
 import type { DenyLevel, DueServer, ServerStore } from "../store/index.js";
 import { isConnectionError } from "../store/db.js";
@@ -91,18 +91,18 @@ export interface CrawlerOptions {
   maxBufferedPolls?: number;
   /**
    * Where locations and HTTPS grades are written (`new GeoHttpsStore(db)`). Default none: servers
-   * are then neither located nor HTTPS-probed.
+   * are then neither located nor HTTPS-probed. With it, `geo`, `resolver` and `lookup` are required
+   * (the composition, cli/compose.ts, builds them).
    */
   geoHttps?: GeoHttpsSink | null;
   /**
    * The country and ASN databases, opened once per process by the caller from the configuration
-   * (`openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb })`). Default: the crawler
-   * opens those itself, once, when its first run starts.
+   * (`openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb })`). With `geoHttps`.
    */
   geo?: GeoDatabases;
-  /** net/'s resolver for the IPv6 check (AAAA). Default: one built from `config.dnsServer`. */
+  /** net/'s resolver for the IPv6 check (AAAA). With `geoHttps`. */
   resolver?: Resolver;
-  /** net/'s guarded lookup for the HTTPS probe's TLS handshakes. Default: built on `resolver`. */
+  /** net/'s guarded lookup for the HTTPS probe's TLS handshakes (on `resolver`). With `geoHttps`. */
   lookup?: LookupFunction;
   /** Suffixes accepted besides the public-suffix list, e.g. `["test"]` for the simulation. Default none. */
   extraSuffixes?: readonly string[];
@@ -217,43 +217,30 @@ class CrawlerImpl implements Crawler {
   #last: ProgressSnapshot = new ProgressCounter(0).snapshot(0, 0, 0);
   #passListeners = new Set<(s: ProgressSnapshot) => void>();
 
-  #geoDeps: Promise<GeoStepDeps | null> | null = null;
+  /** What the geo step needs, or null when servers are not located (no `geoHttps`). */
+  readonly #geo: GeoStepDeps | null;
 
   constructor(private readonly opts: CrawlerOptions) {
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.logger.child("crawl");
     this.#fetcher = tallied(opts.fetcher, this.#requests, "other");
+    this.#geo = this.#geoStepDeps();
   }
 
-  /**
-   * What the geo step needs, built once per crawler (the databases are opened once per process and
-   * path anyway). Null when there is nowhere to write, or the databases cannot be opened (logged:
-   * the crawl goes on without locating).
-   */
-  #geoStepDeps(): Promise<GeoStepDeps | null> {
-    this.#geoDeps ??= (async () => {
-      const o = this.opts;
-      if (!o.geoHttps) return null;
-      let geo: GeoDatabases;
-      try {
-        geo = o.geo ?? (await openGeoDatabases({ geoipDb: o.config.geoipDb, asnDb: o.config.asnDb }));
-      } catch (err) {
-        this.#log.error("geo databases unavailable: servers are not located or HTTPS-probed", {
-          error: err instanceof Error ? err.message.slice(0, 300) : String(err),
-        });
-        return null;
-      }
-      const resolver = o.resolver ?? createResolver({ dnsServer: o.config.dnsServer });
-      return {
-        fetcher: tallied(o.fetcher, this.#requests, "https"),
-        resolver,
-        lookup: o.lookup ?? createGuardedLookup(o.config, resolver),
-        geo,
-        clock: this.#clock,
-        logger: this.#log.child("geo"),
-      };
-    })();
-    return this.#geoDeps;
+  /** What the geo step needs from the options: all of it with `geoHttps`, else none. */
+  #geoStepDeps(): GeoStepDeps | null {
+    const { geoHttps, geo, resolver, lookup } = this.opts;
+    if (!geoHttps) return null;
+    if (!geo || !resolver || !lookup)
+      throw new Error("createCrawler: geoHttps needs geo, resolver and lookup (see cli/compose.ts)");
+    return {
+      fetcher: tallied(this.opts.fetcher, this.#requests, "https"),
+      resolver,
+      lookup,
+      geo,
+      clock: this.#clock,
+      logger: this.#log.child("geo"),
+    };
   }
 
   on(event: "progress" | "pass", listener: (snapshot: ProgressSnapshot) => void): () => void {
@@ -285,7 +272,7 @@ class CrawlerImpl implements Crawler {
         log: this.#log,
         requests: this.#requests,
         fetcher: this.#fetcher,
-        geoDeps: () => this.#geoStepDeps(),
+        geo: this.#geo,
         progressListeners: this.#listeners,
         passListeners: this.#passListeners,
         publish: (snapshot) => (this.#last = snapshot),
@@ -311,8 +298,8 @@ interface RunContext {
   requests: RequestCounts;
   /** The fetcher, its requests counted. */
   fetcher: Fetcher;
-  /** What the geo step needs (built once per crawler), or null. */
-  geoDeps(): Promise<GeoStepDeps | null>;
+  /** What the geo step needs, or null. */
+  geo: GeoStepDeps | null;
   progressListeners: ReadonlySet<(s: ProgressSnapshot) => void>;
   passListeners: ReadonlySet<(s: ProgressSnapshot) => void>;
   /** Keeps the latest progress snapshot (the crawler's `snapshot()`). */
@@ -342,7 +329,7 @@ class CrawlRun {
   readonly #writer: ResultWriter;
   readonly #pool: TaskPool;
   readonly #deadlineMillis: number;
-  #geo: GeoStepDeps | null = null;
+  readonly #geo: GeoStepDeps | null;
 
   // The stop (SIGTERM) claims nothing more at once; in-flight probes get a short grace, then are
   // aborted and count as not attempted: nothing recorded against the server, its lease released.
@@ -370,6 +357,7 @@ class CrawlRun {
     const o = ctx.opts;
     this.#ctx = ctx;
     this.#o = o;
+    this.#geo = ctx.geo;
     this.#log = ctx.log;
     this.#once = once;
     this.#signal = signal;
@@ -423,7 +411,6 @@ class CrawlRun {
 
   /** The run: start, the loop of turns until done or stopped, the wind-down, the summary. */
   async run(): Promise<CrawlSummary> {
-    this.#geo = await this.#ctx.geoDeps();
     if (this.#signal?.aborted) this.#onStop();
     else this.#signal?.addEventListener("abort", this.#onStop, { once: true });
     this.#startTimers();
