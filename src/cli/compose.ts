@@ -80,8 +80,7 @@ export async function composeApp(
   const lists = opts.lists !== false;
   const denyList = lists && config.denyList ? readDenyList(config.denyList, logger) : null;
   const knownFake = lists && config.knownFake ? readKnownFake(config.knownFake) : null;
-  const overrides =
-    lists && config.misreportOverrides ? readOverrides(config.misreportOverrides) : null;
+  const overrides = lists && config.misreportOverrides ? readOverrides(config.misreportOverrides) : null;
   // The fetcher first: it only checks its settings, and nothing is left open if the store fails.
   const fetcher = createFetcher({
     config,

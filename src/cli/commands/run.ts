@@ -31,8 +31,7 @@ export function runCommand(): Command {
     await runEverything({
       config,
       ...(flags.workerId !== undefined ? { workerId: flags.workerId } : {}),
-      api:
-        flags.api === false ? null : { api: apiOptionsFromFlags(flags), bot: botFromFlags(flags, config) },
+      api: flags.api === false ? null : { api: apiOptionsFromFlags(flags), bot: botFromFlags(flags, config) },
       // `--github-api` is in `config.githubApi`.
       releases: flags.releases === false ? null : { eolTable: flags.eolTable ?? null },
       stream: flags.stream === false ? null : streamOptionsFromFlags(flags),
