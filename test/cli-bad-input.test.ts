@@ -142,6 +142,31 @@ describe("bad command lines", () => {
         2,
         /--deny-list: .* has no usable row \(row 1: invalid domain "\\u001b\[31m\\u0007/,
       ],
+      // `run` builds its release poller as `releases` does: the same checks, the same refusals.
+      [
+        "releases --github-api not http(s)",
+        ["releases", "--once", "--github-api", "ftp://api.example/"],
+        1,
+        /^fedimon: --github-api: not an http\(s\) URL: ftp:\/\/api\.example\/$/,
+      ],
+      [
+        "run --github-api not http(s)",
+        ["run", "--github-api", "ftp://api.example/"],
+        1,
+        /^fedimon: --github-api: not an http\(s\) URL: ftp:\/\/api\.example\/$/,
+      ],
+      [
+        "releases --eol-table missing",
+        ["releases", "--once", "--eol-table", join(dir, "no-eol.json")],
+        1,
+        /^fedimon: --eol-table \S+no-eol\.json: ENOENT/,
+      ],
+      [
+        "run --eol-table missing",
+        ["run", "--eol-table", join(dir, "no-eol.json")],
+        1,
+        /^fedimon: --eol-table \S+no-eol\.json: ENOENT/,
+      ],
     ];
     const results: [string, Ran][] = [];
     // Two at a time: each is a Node process starting tsx.

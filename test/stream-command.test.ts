@@ -13,7 +13,7 @@ import { defaultConfig } from "../src/config/index.js";
 import { MemoryLogger } from "../src/core/index.js";
 import { openDb } from "../src/store/open.js";
 import { readActivityCounts, readStreamServers } from "../src/store/stream.js";
-import { runStreamCommand } from "../src/stream/run.js";
+import { runStreamCommand } from "../src/cli/compose/stream.js";
 import type { StreamSummary } from "../src/stream/service.js";
 
 const SERVERS = ["big", "large", "medium", "small", "misskey", "gone"].map((n) => `${n}.cmd.test`);

@@ -25,7 +25,7 @@ import { openDb } from "../src/store/open.js";
 import { readStreamServers } from "../src/store/stream.js";
 import { streamOptions } from "../src/stream/options.js";
 import { StatusPipeline } from "../src/stream/pipeline.js";
-import { runStreamCommand } from "../src/stream/run.js";
+import { runStreamCommand } from "../src/cli/compose/stream.js";
 import { Semaphore } from "../src/stream/semaphore.js";
 import { ServerListener } from "../src/stream/server-listener.js";
 import type { StreamSummary } from "../src/stream/service.js";

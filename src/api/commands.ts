@@ -3,9 +3,8 @@ import type { Config } from "../config/config.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import { createFetcher } from "../net/index.js";
+import type { Fetcher } from "../net/types.js";
 import type { Db } from "../store/db.js";
-import { openDb } from "../store/open.js";
 import { dataDirLockOf } from "../store/pglite.js";
 import { createApiApp, type ApiApp } from "./app.js";
 import { exportDumps, type ExportResult } from "./dumps/export.js";
@@ -16,8 +15,9 @@ import { startApiJobs, type ApiJobs, type ApiJobsOptions } from "./jobs.js";
 import { resolveApiOptions, type ApiOptions } from "./options.js";
 
 /**
- * The entry points the CLI wires (`fedimon serve | export | import`; `fedimon run` starts the API
- * beside the crawler with `startApiServer`). Each takes an options object and returns a promise.
+ * The entry points the CLI's composition (cli/compose) wires (`fedimon serve | export | import`;
+ * `fedimon run` starts the API in a thread with `startApiThread`). Each takes an options object
+ * with the open store, and returns a promise; none opens a store of its own.
  */
 
 /** Options of `fedimon serve` (and of the API inside `fedimon run`). */
@@ -25,8 +25,8 @@ export interface ServeOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
-  /** An open store to share (`fedimon run`); default: open `config.db` (and close it on stop). */
-  db?: Db;
+  /** The open store (the caller closes it). */
+  db: Db;
   /** API options; `publicUrl` defaults to `http://<config.host>:<config.port>`. */
   api?: ApiOptions;
   /** Run the background jobs (patch statuses, change detection, daily dumps, weekly post). Default true. */
@@ -49,7 +49,7 @@ export interface ApiServer {
   app: FastifyInstance;
   api: ApiApp;
   jobs: ApiJobs | null;
-  /** Stops jobs, closes the server (in-flight requests finish), closes the store if it opened it. */
+  /** Stops jobs, closes the server (in-flight requests finish). */
   close(): Promise<void>;
 }
 
@@ -75,47 +75,40 @@ export function startServeJobs(opts: ServeOptions, db: Db, clock: Clock, publicU
 /** Starts the API listening on `config.host:config.port` (port 0: any free port). */
 export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
   const clock = opts.clock ?? systemClock;
-  const ownDb = opts.db === undefined;
-  const db = opts.db ?? (await openDb(opts.config.db));
-  try {
-    const publicUrl = opts.api?.publicUrl ?? apiUrl(opts.config.host, opts.config.port);
-    const api = await createApiApp({
-      db,
-      clock,
-      logger: opts.logger,
-      options: {
-        publishServerExposure: opts.config.publishServerExposure,
-        ...opts.api,
-        publicUrl,
-      },
-    });
-    await api.app.listen({ host: opts.config.host, port: opts.config.port });
-    const addr = api.app.server.address();
-    const url = apiUrl(opts.config.host, typeof addr === "object" && addr ? addr.port : opts.config.port);
-    // A second process on this embedded data folder reads through this API (store/data-dir-lock.ts).
-    dataDirLockOf(db)?.announceApi(url);
-    const jobs = startServeJobs(opts, db, clock, publicUrl);
-    opts.logger.info("api listening", {
-      url,
-      dumps: api.ctx.options.dumpsDir,
-      bot: opts.bot ? new URL(opts.bot.serverUrl).origin : null,
-    });
-    return {
-      url,
-      app: api.app,
-      api,
-      jobs,
-      async close() {
-        await jobs?.stop();
-        dataDirLockOf(db)?.announceApi(null);
-        await api.app.close();
-        if (ownDb) await db.close();
-      },
-    };
-  } catch (err) {
-    if (ownDb) await db.close();
-    throw err;
-  }
+  const db = opts.db;
+  const publicUrl = opts.api?.publicUrl ?? apiUrl(opts.config.host, opts.config.port);
+  const api = await createApiApp({
+    db,
+    clock,
+    logger: opts.logger,
+    options: {
+      publishServerExposure: opts.config.publishServerExposure,
+      ...opts.api,
+      publicUrl,
+    },
+  });
+  await api.app.listen({ host: opts.config.host, port: opts.config.port });
+  const addr = api.app.server.address();
+  const url = apiUrl(opts.config.host, typeof addr === "object" && addr ? addr.port : opts.config.port);
+  // A second process on this embedded data folder reads through this API (store/data-dir-lock.ts).
+  dataDirLockOf(db)?.announceApi(url);
+  const jobs = startServeJobs(opts, db, clock, publicUrl);
+  opts.logger.info("api listening", {
+    url,
+    dumps: api.ctx.options.dumpsDir,
+    bot: opts.bot ? new URL(opts.bot.serverUrl).origin : null,
+  });
+  return {
+    url,
+    app: api.app,
+    api,
+    jobs,
+    async close() {
+      await jobs?.stop();
+      dataDirLockOf(db)?.announceApi(null);
+      await api.app.close();
+    },
+  };
 }
 
 /** `fedimon serve`: runs the API until `signal` aborts (or SIGINT/SIGTERM), then stops cleanly. */
@@ -147,20 +140,16 @@ export interface ExportCommandOptions {
   /** Recorded in the manifest as the source. */
   publicUrl?: string | null;
   clock?: Clock;
-  db?: Db;
+  /** The open store (the caller closes it). */
+  db: Db;
 }
 
 /** `fedimon export`: writes one dump set now. */
 export async function runExportCommand(opts: ExportCommandOptions): Promise<ExportResult> {
-  const db = opts.db ?? (await openDb(opts.config.db));
-  try {
-    return await exportDumps(db, opts.outDir, (opts.clock ?? systemClock).now(), {
-      source: opts.publicUrl ?? null,
-      logger: opts.logger.child("export"),
-    });
-  } finally {
-    if (!opts.db) await db.close();
-  }
+  return await exportDumps(opts.db, opts.outDir, (opts.clock ?? systemClock).now(), {
+    source: opts.publicUrl ?? null,
+    logger: opts.logger.child("export"),
+  });
 }
 
 /** Options of `fedimon import DUMP_DIR_OR_URL`. */
@@ -174,26 +163,24 @@ export interface ImportCommandOptions {
   /** Suffixes accepted besides the public-suffix list (simulations: `test`). Default none. */
   extraSuffixes?: readonly string[];
   clock?: Clock;
-  db?: Db;
+  /** The open store (the caller closes it). */
+  db: Db;
+  /** The guarded network layer, for a URL source (see {@link isDumpUrl}). */
+  fetcher?: Fetcher;
+}
+
+/** Whether an import's source is fetched over HTTP (through the network layer) rather than read. */
+export function isDumpUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source);
 }
 
 /** `fedimon import`: seeds the store from another fedimon's dumps. */
 export async function runImportCommand(opts: ImportCommandOptions): Promise<ImportResult> {
-  const db = opts.db ?? (await openDb(opts.config.db));
-  const isUrl = /^https?:\/\//i.test(opts.source);
-  const fetcher = isUrl
-    ? createFetcher({ config: opts.config, logger: opts.logger.child("net") })
-    : undefined;
-  try {
-    return await importDumps(db, opts.source, {
-      ...(fetcher ? { fetcher } : {}),
-      merge: opts.merge ?? false,
-      extraSuffixes: opts.extraSuffixes ?? [],
-      now: (opts.clock ?? systemClock).now(),
-      logger: opts.logger.child("import"),
-    });
-  } finally {
-    await fetcher?.close();
-    if (!opts.db) await db.close();
-  }
+  return await importDumps(opts.db, opts.source, {
+    ...(opts.fetcher ? { fetcher: opts.fetcher } : {}),
+    merge: opts.merge ?? false,
+    extraSuffixes: opts.extraSuffixes ?? [],
+    now: (opts.clock ?? systemClock).now(),
+    logger: opts.logger.child("import"),
+  });
 }

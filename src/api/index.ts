@@ -8,6 +8,7 @@ export {
   runServeCommand,
   runExportCommand,
   runImportCommand,
+  isDumpUrl,
   type ApiServer,
   type ServeOptions,
   type ExportCommandOptions,

@@ -6,10 +6,18 @@ import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { DenyList } from "../domains/index.js";
 import { loadDenyList } from "../domains/index.js";
-import { createFetcher } from "../net/index.js";
+import {
+  createFetcher,
+  createGuardedLookup,
+  createResolver,
+  type Resolver,
+  userAgent,
+} from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
 import type { Db } from "../store/index.js";
 import { openDb, ServerStore } from "../store/index.js";
+import { ReleasePoller, type ReleasesSettings } from "../releases/index.js";
+import { StreamService, type StreamOptions } from "../stream/index.js";
 import type { Crawler, CoverageSink } from "../crawl/index.js";
 import { createCrawler, defaultWorkerId } from "../crawl/index.js";
 import { openGeoDatabases } from "../geo/index.js";
@@ -22,8 +30,11 @@ import { loadMisreportOverrides, type MisreportOverride } from "../stats/overrid
 import { replaceMisreportOverrides } from "../store/stats.js";
 
 /**
- * The one composition root: opens what a command needs from the configuration and
- * connects it by hand. Every command builds its parts here and closes them with `close()`.
+ * The one composition root: opens what a command needs from the configuration and connects it by
+ * hand. Every command is composed from the builders here (`openStore`, `composeApp`,
+ * `composeCrawler`, `buildReleasePoller`, `buildStreamListeners`), in `compose/<command>.ts` or in
+ * its action body; `run` is the other commands' builders together. No module outside the
+ * composition opens a store or builds a poller, listeners or a crawler by itself.
  */
 export interface App {
   config: Config;
@@ -37,19 +48,47 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Opens the store (applying migrations), the guarded network layer and the deny list. */
+/** The parts a builder takes from an {@link App}. */
+export type AppParts = Pick<App, "config" | "logger" | "clock" | "db" | "fetcher">;
+
+/** Opens the store named by `--db` / `DATABASE_URL` (applying migrations): the one place that does. */
+export function openStore(target: string, logger?: Logger): Promise<Db> {
+  return openDb(target, logger ? { logger } : {});
+}
+
+/** Runs `use` on the store named by the configuration, then closes it. */
+export async function withStore<T>(config: Config, logger: Logger, use: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openStore(config.db, logger);
+  try {
+    return await use(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Opens the store (applying migrations), the guarded network layer and, unless `lists` is false,
+ * the deny list, the known-fake list and the misreport overrides (which replace the stored ones). `resolver`: a resolver for the fetcher to share (the
+ * stream listeners' sockets use it too); default the fetcher's own.
+ */
 export async function composeApp(
   config: Config,
-  opts: { logger?: Logger; clock?: Clock } = {},
+  opts: { logger?: Logger; clock?: Clock; resolver?: Resolver; lists?: boolean } = {},
 ): Promise<App> {
   const logger = opts.logger ?? cliLogger(config);
   const clock = opts.clock ?? systemClock;
-  const denyList = config.denyList ? readDenyList(config.denyList, logger) : null;
-  const knownFake = config.knownFake ? readKnownFake(config.knownFake) : null;
-  const overrides = config.misreportOverrides ? readOverrides(config.misreportOverrides) : null;
+  const lists = opts.lists !== false;
+  const denyList = lists && config.denyList ? readDenyList(config.denyList, logger) : null;
+  const knownFake = lists && config.knownFake ? readKnownFake(config.knownFake) : null;
+  const overrides = lists && config.misreportOverrides ? readOverrides(config.misreportOverrides) : null;
   // The fetcher first: it only checks its settings, and nothing is left open if the store fails.
-  const fetcher = createFetcher({ config, logger: logger.child("net"), clock });
-  const db = await openDb(config.db, { logger }).catch(async (err: unknown) => {
+  const fetcher = createFetcher({
+    config,
+    logger: logger.child("net"),
+    clock,
+    ...(opts.resolver ? { resolver: opts.resolver } : {}),
+  });
+  const db = await openStore(config.db, logger).catch(async (err: unknown) => {
     await fetcher.close();
     throw err;
   });
@@ -185,6 +224,8 @@ export function coverageSink(db: Db): CoverageSink {
  */
 export async function composeCrawler(app: App, workerId: string | undefined): Promise<Crawler> {
   const { config } = app;
+  // The HTTPS probe's own resolver and guarded lookup (the AAAA check, the TLS handshakes).
+  const resolver = createResolver({ dnsServer: config.dnsServer });
   return createCrawler({
     config,
     store: new ServerStore(app.db),
@@ -206,5 +247,60 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
         )),
     },
     geo: await openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb }),
+    resolver,
+    lookup: createGuardedLookup(config, resolver),
+  });
+}
+
+/**
+ * The release poller as `releases` and `run` build it, from settings checked by
+ * `releasesSettings` (so both honour `--github-api`, `--repos`, `--interval` and `--eol-table`).
+ */
+export function buildReleasePoller(
+  app: AppParts,
+  settings: ReleasesSettings,
+  opts: { once?: boolean } = {},
+): ReleasePoller {
+  const { apiUrl, repositories, token, intervalSecs, eolTable } = settings;
+  const poller = new ReleasePoller({
+    db: app.db,
+    fetcher: app.fetcher,
+    clock: app.clock,
+    logger: app.logger,
+    apiUrl,
+    repositories,
+    token,
+    intervalSecs,
+    adoption: { eolTable },
+  });
+  app.logger.child("releases").info("release poller starting", {
+    api: new URL(apiUrl).origin,
+    repositories: repositories.map((r) => r.repo),
+    authenticated: token !== null,
+    once: opts.once === true,
+  });
+  return poller;
+}
+
+/**
+ * The stream listeners as `stream` and `run` build them: the shared store and fetcher, and the
+ * guarded lookup for the listeners' own sockets on `resolver` (default: one of their own).
+ */
+export function buildStreamListeners(
+  app: AppParts,
+  options: StreamOptions,
+  opts: { resolver?: Resolver; extraSuffixes?: readonly string[] } = {},
+): StreamService {
+  const { config } = app;
+  const resolver = opts.resolver ?? createResolver({ dnsServer: config.dnsServer, clock: app.clock });
+  return new StreamService({
+    db: app.db,
+    fetcher: app.fetcher,
+    lookup: createGuardedLookup(config, resolver),
+    userAgent: userAgent(config),
+    logger: app.logger,
+    clock: app.clock,
+    options,
+    ...(opts.extraSuffixes ? { extraSuffixes: opts.extraSuffixes } : {}),
   });
 }

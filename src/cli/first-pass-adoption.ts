@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { Crawler } from "../crawl/index.js";
-import { recomputeAdoption } from "../releases/index.js";
+import { recomputeAdoption, type EolTable } from "../releases/index.js";
 import type { Db } from "../store/index.js";
 
 /** Options of {@link refreshAdoptionDuringFirstPass}. */
@@ -10,6 +10,8 @@ export interface FirstPassAdoptionOptions {
   db: Db;
   clock: Clock;
   logger: Logger;
+  /** The end-of-life table (`--eol-table`); default the built-in one. */
+  eolTable?: EolTable;
   /** Least time between two recomputes. Default 20 s. */
   everyMillis?: number;
 }
@@ -31,7 +33,7 @@ export function refreshAdoptionDuringFirstPass(o: FirstPassAdoptionOptions): () 
   let idleSnapshots = 0;
   const recompute = (): void => {
     busy = true;
-    recomputeAdoption(o.db, o.clock.now())
+    recomputeAdoption(o.db, o.clock.now(), o.eolTable ? { eolTable: o.eolTable } : {})
       .catch((err: unknown) => log.warn("adoption recompute failed", { error: String(err) }))
       .finally(() => (busy = false));
   };

@@ -62,7 +62,7 @@ export const COMMAND_FLAGS: readonly CommandFlag[] = [
   {
     flag: "--eol-table <file>",
     description: "JSON table of branch end-of-life dates, merged over the built-in one",
-    commands: ["releases"],
+    commands: ["releases", "run"],
   },
   {
     flag: "--stream-servers <domains>",

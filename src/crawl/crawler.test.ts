@@ -6,7 +6,7 @@ import type { HttpRequest } from "../net/types.js";
 import type { Db } from "../store/index.js";
 import { ServerStore } from "../store/index.js";
 import { testBackends } from "../store/testing.js";
-import { createCrawler, defaultWorkerId } from "./crawler.js";
+import { createCrawler, defaultWorkerId, type CrawlerOptions } from "./crawler.js";
 import type { ProgressSnapshot } from "./progress.js";
 import type { FakeAnswer } from "./testing.js";
 import { FakeFetcher, nodeInfoDoc } from "./testing.js";
@@ -228,6 +228,20 @@ for (const backend of testBackends().slice(0, 1)) {
       };
       expect(await probesAt({ concurrency: 2, probeConcurrency: 6 })).toBe(6);
       expect(await probesAt({ concurrency: 3 })).toBe(6); // default: twice the request cap
+    });
+
+    it("refuses a place to write locations without what locating needs (the composition builds it)", () => {
+      const geoHttps = { httpsProbedAt: async () => new Map<string, Date>() };
+      expect(() =>
+        createCrawler({
+          config: defaultConfig({}),
+          store,
+          fetcher: new FakeFetcher(fediverse(1), 1),
+          logger: nullLogger,
+          workerId: "w",
+          geoHttps: geoHttps as unknown as NonNullable<CrawlerOptions["geoHttps"]>,
+        }),
+      ).toThrow("createCrawler: geoHttps needs geo, resolver and lookup");
     });
 
     it("stops gracefully: in-flight probes finish, results are written, leases released", async () => {

@@ -5,18 +5,17 @@ import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../core/log.js";
-import { emptyObservation } from "../core/observation.js";
 import { normalizeDomain, type DenyList } from "../domains/index.js";
-import { type GeoDatabases, openGeoDatabases } from "../geo/index.js";
-import { createGuardedLookup, createResolver, type LookupFunction, type Resolver } from "../net/index.js";
+import type { GeoDatabases } from "../geo/index.js";
+import type { LookupFunction, Resolver } from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
-import type { DueServer, ServerStore } from "../store/index.js";
+import type { DenyLevel, DueServer, ServerStore } from "../store/index.js";
 import { isConnectionError } from "../store/db.js";
 import type { AdmissionStats } from "./frontier.js";
 import { toCompletedPoll } from "./completion.js";
 import { type GeoHttpsSink, type GeoStepDeps, type GeoStepResult, locateAndGrade } from "./geo-step.js";
 import type { ProbeResult } from "./pipeline.js";
-import { PROBE_DEADLINE_MILLIS, probeServer } from "./pipeline.js";
+import { failure, PROBE_DEADLINE_MILLIS, probeServer } from "./pipeline.js";
 import { TaskPool } from "./pool.js";
 import type { ProgressSnapshot, RequestCountsSnapshot, SeedResult } from "./progress.js";
 import { ProgressCounter, RequestCounts, tallied } from "./progress.js";
@@ -92,18 +91,18 @@ export interface CrawlerOptions {
   maxBufferedPolls?: number;
   /**
    * Where locations and HTTPS grades are written (`new GeoHttpsStore(db)`). Default none: servers
-   * are then neither located nor HTTPS-probed.
+   * are then neither located nor HTTPS-probed. With it, `geo`, `resolver` and `lookup` are required
+   * (the composition, cli/compose.ts, builds them).
    */
   geoHttps?: GeoHttpsSink | null;
   /**
    * The country and ASN databases, opened once per process by the caller from the configuration
-   * (`openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb })`). Default: the crawler
-   * opens those itself, once, when its first run starts.
+   * (`openGeoDatabases({ geoipDb: config.geoipDb, asnDb: config.asnDb })`). With `geoHttps`.
    */
   geo?: GeoDatabases;
-  /** net/'s resolver for the IPv6 check (AAAA). Default: one built from `config.dnsServer`. */
+  /** net/'s resolver for the IPv6 check (AAAA). With `geoHttps`. */
   resolver?: Resolver;
-  /** net/'s guarded lookup for the HTTPS probe's TLS handshakes. Default: built on `resolver`. */
+  /** net/'s guarded lookup for the HTTPS probe's TLS handshakes (on `resolver`). With `geoHttps`. */
   lookup?: LookupFunction;
   /** Suffixes accepted besides the public-suffix list, e.g. `["test"]` for the simulation. Default none. */
   extraSuffixes?: readonly string[];
@@ -218,43 +217,30 @@ class CrawlerImpl implements Crawler {
   #last: ProgressSnapshot = new ProgressCounter(0).snapshot(0, 0, 0);
   #passListeners = new Set<(s: ProgressSnapshot) => void>();
 
-  #geoDeps: Promise<GeoStepDeps | null> | null = null;
+  /** What the geo step needs, or null when servers are not located (no `geoHttps`). */
+  readonly #geo: GeoStepDeps | null;
 
   constructor(private readonly opts: CrawlerOptions) {
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.logger.child("crawl");
     this.#fetcher = tallied(opts.fetcher, this.#requests, "other");
+    this.#geo = this.#geoStepDeps();
   }
 
-  /**
-   * What the geo step needs, built once per crawler (the databases are opened once per process and
-   * path anyway). Null when there is nowhere to write, or the databases cannot be opened (logged:
-   * the crawl goes on without locating).
-   */
-  #geoStepDeps(): Promise<GeoStepDeps | null> {
-    this.#geoDeps ??= (async () => {
-      const o = this.opts;
-      if (!o.geoHttps) return null;
-      let geo: GeoDatabases;
-      try {
-        geo = o.geo ?? (await openGeoDatabases({ geoipDb: o.config.geoipDb, asnDb: o.config.asnDb }));
-      } catch (err) {
-        this.#log.error("geo databases unavailable: servers are not located or HTTPS-probed", {
-          error: err instanceof Error ? err.message.slice(0, 300) : String(err),
-        });
-        return null;
-      }
-      const resolver = o.resolver ?? createResolver({ dnsServer: o.config.dnsServer });
-      return {
-        fetcher: tallied(o.fetcher, this.#requests, "https"),
-        resolver,
-        lookup: o.lookup ?? createGuardedLookup(o.config, resolver),
-        geo,
-        clock: this.#clock,
-        logger: this.#log.child("geo"),
-      };
-    })();
-    return this.#geoDeps;
+  /** What the geo step needs from the options: all of it with `geoHttps`, else none. */
+  #geoStepDeps(): GeoStepDeps | null {
+    const { geoHttps, geo, resolver, lookup } = this.opts;
+    if (!geoHttps) return null;
+    if (!geo || !resolver || !lookup)
+      throw new Error("createCrawler: geoHttps needs geo, resolver and lookup (see cli/compose.ts)");
+    return {
+      fetcher: tallied(this.opts.fetcher, this.#requests, "https"),
+      resolver,
+      lookup,
+      geo,
+      clock: this.#clock,
+      logger: this.#log.child("geo"),
+    };
   }
 
   on(event: "progress" | "pass", listener: (snapshot: ProgressSnapshot) => void): () => void {
@@ -275,17 +261,396 @@ class CrawlerImpl implements Crawler {
     return this.#run(false, signal);
   }
 
+  async #run(once: boolean, signal: AbortSignal | undefined): Promise<CrawlSummary> {
+    if (this.#running) throw new Error("this crawler is already running");
+    this.#running = true;
+    this.#requests.reset();
+    const run = new CrawlRun(
+      {
+        opts: this.opts,
+        clock: this.#clock,
+        log: this.#log,
+        requests: this.#requests,
+        fetcher: this.#fetcher,
+        geo: this.#geo,
+        progressListeners: this.#listeners,
+        passListeners: this.#passListeners,
+        publish: (snapshot) => (this.#last = snapshot),
+      },
+      once,
+      signal,
+    );
+    try {
+      return await run.run();
+    } finally {
+      this.#running = false;
+    }
+  }
+}
+
+/** What a run shares with the crawler that starts it. */
+interface RunContext {
+  opts: CrawlerOptions;
+  clock: Clock;
+  /** The crawl's logger (`crawl`). */
+  log: Logger;
+  /** Every request the crawl sends (reset by the crawler when a run starts). */
+  requests: RequestCounts;
+  /** The fetcher, its requests counted. */
+  fetcher: Fetcher;
+  /** What the geo step needs, or null. */
+  geo: GeoStepDeps | null;
+  progressListeners: ReadonlySet<(s: ProgressSnapshot) => void>;
+  passListeners: ReadonlySet<(s: ProgressSnapshot) => void>;
+  /** Keeps the latest progress snapshot (the crawler's `snapshot()`). */
+  publish(snapshot: ProgressSnapshot): void;
+}
+
+/**
+ * One run of the crawler (`runOnce` or `runForever`): a small loop of turns, each one admission
+ * (how many slots may take work), leasing (claim what is due), dispatch (a probe per server in the
+ * pool) and a wait; completion (a finished probe goes to the writer), flushing (the writer's
+ * batches), progress (snapshots, the end of a pass) and the stop (grace, then abort) are methods
+ * of their own.
+ */
+class CrawlRun {
+  readonly #ctx: RunContext;
+  readonly #o: CrawlerOptions;
+  readonly #log: Logger;
+  readonly #once: boolean;
+  readonly #signal: AbortSignal | undefined;
+  readonly #startedAt: Date;
+  readonly #t0: number;
+  readonly #counter: ProgressCounter;
+  /** The configured seeds, normalized, to report how each went. */
+  readonly #seeds: Set<string>;
+  readonly #coverage: CoverageCollector | null;
+  readonly #scheduler: DueScheduler;
+  readonly #writer: ResultWriter;
+  readonly #pool: TaskPool;
+  readonly #deadlineMillis: number;
+  readonly #geo: GeoStepDeps | null;
+
+  // The stop (SIGTERM) claims nothing more at once; in-flight probes get a short grace, then are
+  // aborted and count as not attempted: nothing recorded against the server, its lease released.
+  readonly #hardStop = new AbortController();
+  readonly #cutShort: Promise<void>;
+  readonly #aborted: Promise<void>;
+  #stopAskedAt: number | null = null;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #notAttempted = 0;
+  /** Servers whose poll reached the writer (a probe cut short after that still counts). */
+  readonly #recorded = new Set<string>();
+
+  #timers: NodeJS.Timeout[] = [];
+  #emitting = false;
+  /** Resolved when a flush admitted new names, so the loop claims them without waiting for a slot. */
+  #woken: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** One shared one-second wake-up, however many loop turns wait on it. */
+  #ticking: Promise<void> | null = null;
+  #idleTurns = 0;
+  /** `counter.done` when the last pass ended. */
+  #passedAt = 0;
+  #refusedSeeds: CrawlSummary["refusedSeeds"] = [];
+
+  constructor(ctx: RunContext, once: boolean, signal: AbortSignal | undefined) {
+    const o = ctx.opts;
+    this.#ctx = ctx;
+    this.#o = o;
+    this.#geo = ctx.geo;
+    this.#log = ctx.log;
+    this.#once = once;
+    this.#signal = signal;
+    this.#startedAt = ctx.clock.now();
+    this.#t0 = performance.now();
+    this.#counter = new ProgressCounter(this.#t0, ctx.requests);
+    this.#seeds = new Set(
+      o.config.seeds.map((d) => {
+        const n = normalizeDomain(d);
+        return n.ok ? n.domain : d.trim().toLowerCase();
+      }),
+    );
+    this.#coverage = o.coverage
+      ? new CoverageCollector(o.coverage, this.#log, o.extraSuffixes ?? [], this.#startedAt.getTime())
+      : null;
+    this.#scheduler = new DueScheduler({
+      store: o.store,
+      owner: o.workerId,
+      clock: ctx.clock,
+      leaseMillis: o.leaseMillis ?? LEASE_MILLIS,
+      ...(once ? { notAttemptedSince: this.#startedAt } : {}),
+    });
+    this.#writer = new ResultWriter({
+      store: o.store,
+      owner: o.workerId,
+      clock: ctx.clock,
+      logger: this.#log,
+      denyList: o.denyList ?? null,
+      extraSuffixes: o.extraSuffixes ?? [],
+      ...(o.spamCap !== undefined ? { spamCap: o.spamCap } : {}),
+      geoSink: o.geoHttps ?? null,
+      misreportSink: o.misreports ?? null,
+      onFlushed: (_written, newDomains) => {
+        if (newDomains > 0) this.#wake();
+      },
+    });
+    this.#pool = new TaskPool(probeSlots(o.config), (err) =>
+      this.#log.error("task failed", { error: err instanceof Error ? err.message : String(err) }),
+    );
+    this.#deadlineMillis = o.probeDeadlineMillis ?? PROBE_DEADLINE_MILLIS;
+    setMaxListeners(0, this.#hardStop.signal); // one listener per probe in flight
+    this.#cutShort = new Promise<void>((resolve) =>
+      this.#hardStop.signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
+    this.#aborted = new Promise<void>((resolve) => {
+      if (!signal) return;
+      if (signal.aborted) resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+
+  /** The run: start, the loop of turns until done or stopped, the wind-down, the summary. */
+  async run(): Promise<CrawlSummary> {
+    if (this.#signal?.aborted) this.#onStop();
+    else this.#signal?.addEventListener("abort", this.#onStop, { once: true });
+    this.#startTimers();
+    let failed: unknown = null;
+    try {
+      await this.#admitSeeds();
+      await this.#loop();
+    } catch (err) {
+      failed = err;
+      this.#log.error("crawl loop failed", { error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      await this.#windDown();
+    }
+    if (failed !== null) throw failed;
+    return await this.#finish();
+  }
+
+  /** Turns until a `--once` pass is done or a stop is asked; an unreachable database is waited out. */
+  async #loop(): Promise<void> {
+    let backoff = 0;
+    while (!this.#signal?.aborted) {
+      try {
+        if (await this.#turn()) break;
+        backoff = 0;
+      } catch (err) {
+        if (!isConnectionError(err)) throw err;
+        // The database is unreachable (the store logs that once): claim nothing, keep what is
+        // finished in memory, and try again later.
+        backoff = Math.min(MAX_BACKOFF_MILLIS, backoff === 0 ? 500 : backoff * 2);
+        await sleep(backoff, this.#signal);
+      }
+    }
+  }
+
+  /** One turn of the loop; true when a `--once` pass is done. */
+  async #turn(): Promise<boolean> {
+    const batch = await this.#lease(this.#admissible());
+    if (batch.length > 0) this.#idleTurns = 0;
+    await this.#dispatch(batch);
+    if (this.#pool.size > 0) {
+      await this.#awaitSlot(batch.length === 0);
+      return false;
+    }
+    if (batch.length > 0) return false;
+    return await this.#drained();
+  }
+
+  // --- admission ---
+
+  /**
+   * Leases this worker id still holds (or, on a store only this process can reach, any lease) are
+   * from a run that died (kill -9): taken back now rather than when they expire. Then the seeds
+   * go into the frontier.
+   */
+  async #admitSeeds(): Promise<void> {
+    const o = this.#o;
+    const released = await o.store.releaseLeases(o.exclusiveStore ? null : o.workerId);
+    if (released > 0) this.#log.info("released leases of an earlier run", { released });
+    if (o.config.seeds.length === 0) return;
+    const r = await this.#writer.addSeeds(o.config.seeds);
+    this.#refusedSeeds = r.refused;
+    for (const s of r.refused) this.#log.warn("seed refused", { seed: s.seed, reason: s.reason });
+  }
+
+  /** Free slots that may take work: none while too many finished polls wait to be written. */
+  #admissible(): number {
+    return this.#writer.pendingPolls >= (this.#o.maxBufferedPolls ?? 5_000) ? 0 : this.#pool.free;
+  }
+
+  // --- leasing ---
+
+  /** Leases what is due, as many as `free` slots allow (a little more, for the next turns). */
+  #lease(free: number): Promise<DueServer[]> {
+    return this.#scheduler.claim(claimSize(free, this.#pool.limit));
+  }
+
+  /** Renews the leases of the servers in flight (on a timer). */
+  #renewLeases(): void {
+    this.#scheduler.renew().catch((err: unknown) => {
+      if (!isConnectionError(err)) this.#log.warn("lease renewal failed", { error: String(err) });
+    });
+  }
+
+  // --- dispatch ---
+
+  /** One probe per leased server, in the pool; the HTTPS probe times read first (one query). */
+  async #dispatch(batch: readonly DueServer[]): Promise<void> {
+    const probedAt =
+      this.#geo && batch.length > 0 ? await httpsProbeTimes(this.#o.geoHttps, batch, this.#log) : null;
+    for (const server of batch) {
+      // undefined (times unreadable) skips the HTTPS probe rather than risk repeating it hourly.
+      const last = probedAt === null ? undefined : (probedAt.get(server.domain) ?? null);
+      this.#pool.run(() => this.#poll(server, last));
+    }
+  }
+
+  /**
+   * Waits until a slot frees or a stop is asked; when nothing was due (`idle`), also until new
+   * names were admitted or a second passed (something may have come due).
+   */
+  async #awaitSlot(idle: boolean): Promise<void> {
+    const waits = [this.#pool.nextSettled(), this.#aborted];
+    if (idle) waits.push(this.#discovered(), this.#tick());
+    await Promise.race(waits);
+  }
+
+  /**
+   * Nothing running and nothing claimable: writes what is buffered (its peers may be new names);
+   * when nothing is due either, a pass has ended. True when a `--once` run is done; else sleeps
+   * until the next server comes due.
+   */
+  async #drained(): Promise<boolean> {
+    await this.#writer.flush();
+    if ((await this.#scheduler.countDue()) > 0) {
+      // Due but not claimable this instant (another worker holds the rows locked): back off a little.
+      if (++this.#idleTurns > 3) await sleep(100, this.#signal);
+      return false;
+    }
+    this.#idleTurns = 0;
+    this.#passEnded();
+    if (this.#once) return true;
+    const clock = this.#ctx.clock;
+    if (this.#coverage?.due(clock.now().getTime())) await this.#coverage.record(clock.now());
+    await sleep(await this.#scheduler.millisUntilNextDue(this.#o.idlePollMillis ?? 30_000), this.#signal);
+    return false;
+  }
+
+  #wake(): void {
+    this.#woken?.resolve();
+    this.#woken = null;
+  }
+
+  /** Resolves when a flush admits new names. */
+  #discovered(): Promise<void> {
+    if (!this.#woken) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#woken = { promise, resolve };
+    }
+    return this.#woken.promise;
+  }
+
+  #tick(): Promise<void> {
+    return (this.#ticking ??= sleep(1000).then(() => {
+      this.#ticking = null;
+    }));
+  }
+
+  // --- completion ---
+
+  /** One server's poll; cut short by the stop's hard deadline, it counts as not attempted. */
+  async #poll(server: DueServer, lastHttpsProbe: Date | null | undefined): Promise<void> {
+    await Promise.race([this.#pollCompletely(server, lastHttpsProbe), this.#cutShort]);
+    if (this.#hardStop.signal.aborted && !this.#recorded.has(server.domain)) this.#notAttempted++;
+    this.#recorded.delete(server.domain);
+  }
+
+  async #pollCompletely(server: DueServer, lastHttpsProbe: Date | null | undefined): Promise<void> {
+    const o = this.#o;
+    const clock = this.#ctx.clock;
+    const stop = this.#hardStop.signal;
+    const started = performance.now();
+    this.#counter.started(started);
+    const deny = o.denyList ? o.denyList.match(server.domain) : undefined;
+    const probe =
+      deny === "hard"
+        ? // The deny list changed since discovery: never contacted again.
+          failure(
+            server,
+            clock.now(),
+            { outcome: "denylisted", detail: "deny list: hard", status: null, retryAfterMillis: null },
+            0,
+          )
+        : await probeServer(server, {
+            fetcher: this.#ctx.fetcher,
+            logger: this.#log,
+            clock,
+            deadlineMillis: this.#deadlineMillis,
+            signal: stop,
+          });
+    if (stop.aborted) return;
+    // Location every poll, the HTTPS probe once a day: inside what is left of the deadline.
+    let geo: GeoStepResult | undefined;
+    if (this.#geo && deny !== "hard") {
+      const budget = this.#deadlineMillis - (performance.now() - started);
+      geo = await locateAndGrade(
+        server.domain,
+        probe,
+        deny === undefined ? server.denyLevel : deny,
+        lastHttpsProbe,
+        budget,
+        this.#geo,
+      );
+    }
+    if (stop.aborted) return;
+    this.#complete(server, probe, geo, deny);
+  }
+
+  /** A finished probe: to the writer (a batch flushed when full), the coverage and the counters. */
+  #complete(
+    server: DueServer,
+    probe: ProbeResult,
+    geo: GeoStepResult | undefined,
+    deny: DenyLevel | null | undefined,
+  ): void {
+    this.#recorded.add(server.domain);
+    const now = this.#ctx.clock.now();
+    const poll = toCompletedPoll(server, probe, now, (this.#o.random ?? Math.random)(), deny);
+    this.#writer.add(poll, probe.peerNames, geo);
+    this.#coverage?.addList(server.domain, probe.peerNames);
+    const { outcome, detail } = probe.observation;
+    this.#counter.record(
+      outcome,
+      performance.now(),
+      this.#seeds.has(server.domain) ? { domain: server.domain, detail } : undefined,
+    );
+    if (this.#writer.pending >= (this.#o.flushBatchSize ?? 500)) this.#flushSoon();
+  }
+
+  // --- flushing ---
+
+  /** Starts a flush unless one is running (timer ticks skip rather than queue up). */
+  #flushSoon(): void {
+    if (!this.#writer.flushing) this.#writer.flush().catch(() => undefined); // logged by the writer
+  }
+
   /**
    * Writes what is buffered before the run returns. While the database is unreachable it retries
-   * with a growing pause, for as long as `millisLeft()` allows (a stop's deadline), else until it
-   * is back: finished polls are not given up for an outage.
+   * with a growing pause, for as long as a stop's deadline allows, else until it is back: finished
+   * polls are not given up for an outage.
    */
-  async #flushBeforeExit(writer: ResultWriter, millisLeft: () => number): Promise<void> {
+  async #flushBeforeExit(): Promise<void> {
+    const deadline = this.#o.stopDeadlineMillis ?? 9_000;
+    const millisLeft = (): number =>
+      this.#stopAskedAt === null ? Infinity : this.#stopAskedAt + deadline - performance.now();
     let pause = 250;
     let refused = 0;
     for (;;) {
       try {
-        await writer.flush();
+        await this.#writer.flush();
         return;
       } catch (err) {
         // A batch the database refuses (not an outage) is dropped by the writer after a few tries.
@@ -294,7 +659,7 @@ class CrawlerImpl implements Crawler {
       const left = millisLeft();
       if (left <= 0) {
         this.#log.error("database unreachable at stop: finished polls not written", {
-          polls: writer.pendingPolls,
+          polls: this.#writer.pendingPolls,
         });
         return;
       }
@@ -303,325 +668,119 @@ class CrawlerImpl implements Crawler {
     }
   }
 
-  async #run(once: boolean, signal: AbortSignal | undefined): Promise<CrawlSummary> {
-    if (this.#running) throw new Error("this crawler is already running");
-    this.#running = true;
-    const o = this.opts;
-    const startedAt = this.#clock.now();
-    const t0 = performance.now();
-    this.#requests.reset();
-    const counter = new ProgressCounter(t0, this.#requests);
-    const seeds = new Set(
-      o.config.seeds.map((d) => {
-        const n = normalizeDomain(d);
-        return n.ok ? n.domain : d.trim().toLowerCase();
-      }),
-    );
-    const coverage = o.coverage
-      ? new CoverageCollector(o.coverage, this.#log, o.extraSuffixes ?? [], startedAt.getTime())
-      : null;
-    const scheduler = new DueScheduler({
-      store: o.store,
-      owner: o.workerId,
-      clock: this.#clock,
-      leaseMillis: o.leaseMillis ?? LEASE_MILLIS,
-      ...(once ? { notAttemptedSince: startedAt } : {}),
-    });
-    const writer = new ResultWriter({
-      store: o.store,
-      owner: o.workerId,
-      clock: this.#clock,
-      logger: this.#log,
-      denyList: o.denyList ?? null,
-      extraSuffixes: o.extraSuffixes ?? [],
-      ...(o.spamCap !== undefined ? { spamCap: o.spamCap } : {}),
-      geoSink: o.geoHttps ?? null,
-      misreportSink: o.misreports ?? null,
-      onFlushed: (_written, newDomains) => {
-        if (newDomains > 0) wake();
-      },
-    });
-    // Resolved when a flush admitted new names, so the loop claims them without waiting for a slot.
-    let woken: { promise: Promise<void>; resolve: () => void } | null = null;
-    const wake = (): void => {
-      woken?.resolve();
-      woken = null;
-    };
-    const discovered = (): Promise<void> => {
-      if (!woken) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        woken = { promise, resolve };
-      }
-      return woken.promise;
-    };
-    const pool = new TaskPool(probeSlots(o.config), (err) =>
-      this.#log.error("task failed", { error: err instanceof Error ? err.message : String(err) }),
-    );
-    const flushBatch = o.flushBatchSize ?? 500;
-    const flushSoon = (): void => {
-      if (!writer.flushing) writer.flush().catch(() => undefined); // logged by the writer
-    };
+  // --- progress ---
 
-    const deadlineMillis = o.probeDeadlineMillis ?? PROBE_DEADLINE_MILLIS;
-    const geoDeps = await this.#geoStepDeps();
-    // A stop (SIGTERM) claims nothing more at once; in-flight probes get a short grace, then are
-    // aborted and count as not attempted: nothing recorded against the server, its lease released.
-    const hardStop = new AbortController();
-    setMaxListeners(0, hardStop.signal); // one listener per probe in flight
-    const cutShort = new Promise<void>((resolve) =>
-      hardStop.signal.addEventListener("abort", () => resolve(), { once: true }),
-    );
-    let stopAskedAt: number | null = null;
-    let graceTimer: NodeJS.Timeout | undefined;
-    const onStop = (): void => {
-      stopAskedAt = performance.now();
-      graceTimer = setTimeout(() => hardStop.abort(), o.stopGraceMillis ?? 5_000);
-      graceTimer.unref();
-    };
-    if (signal?.aborted) onStop();
-    else signal?.addEventListener("abort", onStop, { once: true });
-    let notAttempted = 0;
-    const pollOne = async (server: DueServer, lastHttpsProbe: Date | null | undefined): Promise<void> => {
-      await Promise.race([pollOneCompletely(server, lastHttpsProbe), cutShort]);
-      if (hardStop.signal.aborted && !recorded.has(server.domain)) notAttempted++;
-      recorded.delete(server.domain);
-    };
-    const recorded = new Set<string>();
-    const pollOneCompletely = async (
-      server: DueServer,
-      lastHttpsProbe: Date | null | undefined,
-    ): Promise<void> => {
-      const started = performance.now();
-      counter.started(started);
-      const deny = o.denyList ? o.denyList.match(server.domain) : undefined;
-      let probe: ProbeResult;
-      if (deny === "hard") {
-        // The deny list changed since discovery: never contacted again.
-        const observation = {
-          ...emptyObservation(server.domain, this.#clock.now(), "denylisted" as const),
-          detail: "deny list: hard",
-        };
-        probe = {
-          observation,
-          retryAfterMillis: null,
-          peerNames: [],
-          peersFetch: undefined,
-          instanceApi: undefined,
-          requests: 0,
-        };
-      } else {
-        probe = await probeServer(server, {
-          fetcher: this.#fetcher,
-          logger: this.#log,
-          clock: this.#clock,
-          deadlineMillis,
-          signal: hardStop.signal,
-        });
-      }
-      if (hardStop.signal.aborted) return;
-      // Location every poll, the HTTPS probe once a day: inside what is left of the deadline.
-      let geo: GeoStepResult | undefined;
-      if (geoDeps && deny !== "hard") {
-        const budget = deadlineMillis - (performance.now() - started);
-        geo = await locateAndGrade(
-          server.domain,
-          probe,
-          deny === undefined ? server.denyLevel : deny,
-          lastHttpsProbe,
-          budget,
-          geoDeps,
-        );
-      }
-      if (hardStop.signal.aborted) return;
-      recorded.add(server.domain);
-      const poll = toCompletedPoll(server, probe, this.#clock.now(), (o.random ?? Math.random)(), deny);
-      writer.add(poll, probe.peerNames, geo);
-      coverage?.addList(server.domain, probe.peerNames);
-      const { outcome, detail } = probe.observation;
-      counter.record(
-        outcome,
-        performance.now(),
-        seeds.has(server.domain) ? { domain: server.domain, detail } : undefined,
-      );
-      if (writer.pending >= flushBatch) flushSoon();
-    };
-
-    let emitting = false;
-    const emit = async (): Promise<void> => {
-      if (emitting) return;
-      emitting = true;
-      try {
-        const queued = await scheduler.countDue();
-        counter.discovered = writer.discovered;
-        this.#last = counter.snapshot(performance.now(), queued, pool.size);
-        for (const l of this.#listeners) l(this.#last);
-      } catch (err) {
-        if (!isConnectionError(err))
-          this.#log.warn("progress failed", { error: err instanceof Error ? err.message : String(err) });
-      } finally {
-        emitting = false;
-      }
-    };
-
-    const timers = [
-      setInterval(flushSoon, o.flushIntervalMillis ?? 500),
-      setInterval(
-        () => {
-          scheduler.renew().catch((err: unknown) => {
-            if (!isConnectionError(err)) this.#log.warn("lease renewal failed", { error: String(err) });
-          });
-        },
-        Math.max(1000, Math.floor(scheduler.leaseMillis / 3)),
-      ),
-      setInterval(() => {
-        if (this.#listeners.size > 0) void emit();
-      }, o.progressIntervalMillis ?? 1000),
-    ];
-    for (const t of timers) t.unref();
-    const aborted = new Promise<void>((resolve) => {
-      if (!signal) return;
-      if (signal.aborted) resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
-
-    // One shared one-second wake-up, however many loop turns wait on it.
-    let ticking: Promise<void> | null = null;
-    const tick = (): Promise<void> =>
-      (ticking ??= sleep(1000).then(() => {
-        ticking = null;
-      }));
-
-    let refusedSeeds: CrawlSummary["refusedSeeds"] = [];
-    let failed: unknown = null;
+  /** Sends a progress snapshot to the listeners (skipped while one is being made). */
+  async #emitProgress(): Promise<void> {
+    if (this.#emitting) return;
+    this.#emitting = true;
     try {
-      // Leases this worker id still holds (or, on a store only this process can reach, any lease)
-      // are from a run that died (kill -9): take them back now rather than wait for them to expire.
-      const released = await o.store.releaseLeases(o.exclusiveStore ? null : o.workerId);
-      if (released > 0) this.#log.info("released leases of an earlier run", { released });
-      if (o.config.seeds.length > 0) {
-        const r = await writer.addSeeds(o.config.seeds);
-        refusedSeeds = r.refused;
-        for (const s of r.refused) this.#log.warn("seed refused", { seed: s.seed, reason: s.reason });
-      }
-      let idleTurns = 0;
-      let passedAt = 0;
-      let backoff = 0;
-      const maxBuffered = o.maxBufferedPolls ?? 5_000;
-      // One turn of the loop; true when a `--once` pass is done.
-      const turn = async (): Promise<boolean> => {
-        // Too many finished polls not yet written (the database is slow or away): no new work.
-        const free = writer.pendingPolls >= maxBuffered ? 0 : pool.free;
-        const batch = await scheduler.claim(claimSize(free, pool.limit));
-        if (batch.length > 0) idleTurns = 0;
-        const probedAt =
-          geoDeps && batch.length > 0 ? await httpsProbeTimes(o.geoHttps, batch, this.#log) : null;
-        for (const server of batch) {
-          // undefined (times unreadable) skips the HTTPS probe rather than risk repeating it hourly.
-          const last = probedAt === null ? undefined : (probedAt.get(server.domain) ?? null);
-          pool.run(() => pollOne(server, last));
-        }
-        if (pool.size > 0) {
-          // Wake when a slot frees or asked to stop; when nothing was due, also when new names were
-          // admitted or after a second (something may have come due).
-          const waits = [pool.nextSettled(), aborted];
-          if (batch.length === 0) waits.push(discovered(), tick());
-          await Promise.race(waits);
-          return false;
-        }
-        if (batch.length > 0) return false;
-        // Nothing running and nothing claimable: write what is buffered (its peers may be new names).
-        await writer.flush();
-        if ((await scheduler.countDue()) > 0) {
-          // Due but not claimable this instant (another worker holds the rows locked): back off a little.
-          if (++idleTurns > 3) await sleep(100, signal);
-          return false;
-        }
-        idleTurns = 0;
-        if (counter.done > passedAt) {
-          // A pass ended: everything due was polled and written.
-          passedAt = counter.done;
-          counter.discovered = writer.discovered;
-          const snap = counter.snapshot(performance.now(), 0, 0);
-          for (const l of this.#passListeners) {
-            try {
-              l(snap);
-            } catch (err) {
-              this.#log.warn("pass listener failed", { error: String(err) });
-            }
-          }
-        }
-        if (once) return true;
-        if (coverage?.due(this.#clock.now().getTime())) await coverage.record(this.#clock.now());
-        await sleep(await scheduler.millisUntilNextDue(o.idlePollMillis ?? 30_000), signal);
-        return false;
-      };
-      while (!signal?.aborted) {
-        try {
-          if (await turn()) break;
-          backoff = 0;
-        } catch (err) {
-          if (!isConnectionError(err)) throw err;
-          // The database is unreachable (the store logs that once): claim nothing, keep what is
-          // finished in memory, and try again later.
-          backoff = Math.min(MAX_BACKOFF_MILLIS, backoff === 0 ? 500 : backoff * 2);
-          await sleep(backoff, signal);
-        }
-      }
+      const queued = await this.#scheduler.countDue();
+      this.#publish(queued, this.#pool.size);
     } catch (err) {
-      failed = err;
-      this.#log.error("crawl loop failed", { error: err instanceof Error ? err.message : String(err) });
+      if (!isConnectionError(err))
+        this.#log.warn("progress failed", { error: err instanceof Error ? err.message : String(err) });
     } finally {
-      // Graceful stop: in-flight probes finish (or, after the grace, are aborted), results are
-      // written, and whatever this worker still holds is released so it is due again at once.
-      await pool.idle();
-      clearTimeout(graceTimer);
-      signal?.removeEventListener("abort", onStop);
-      for (const t of timers) clearInterval(t);
-      await this.#flushBeforeExit(writer, () =>
-        stopAskedAt === null ? Infinity : stopAskedAt + (o.stopDeadlineMillis ?? 9_000) - performance.now(),
-      );
-      await o.store.releaseLeases(o.workerId).catch((err: unknown) => {
-        this.#log.warn("releasing leases failed", { error: String(err) });
-      });
-      this.#running = false;
+      this.#emitting = false;
     }
-    if (failed !== null) throw failed;
-    await coverage?.record(this.#clock.now()).catch((err: unknown) => {
+  }
+
+  #publish(queued: number, inFlight: number): void {
+    this.#counter.discovered = this.#writer.discovered;
+    const snapshot = this.#counter.snapshot(performance.now(), queued, inFlight);
+    this.#ctx.publish(snapshot);
+    for (const l of this.#ctx.progressListeners) l(snapshot);
+  }
+
+  /** After a pass that polled something (everything due polled and written): the pass listeners. */
+  #passEnded(): void {
+    if (this.#counter.done <= this.#passedAt) return;
+    this.#passedAt = this.#counter.done;
+    this.#counter.discovered = this.#writer.discovered;
+    const snap = this.#counter.snapshot(performance.now(), 0, 0);
+    for (const l of this.#ctx.passListeners) {
+      try {
+        l(snap);
+      } catch (err) {
+        this.#log.warn("pass listener failed", { error: String(err) });
+      }
+    }
+  }
+
+  // --- start and stop ---
+
+  #startTimers(): void {
+    this.#timers = [
+      setInterval(() => this.#flushSoon(), this.#o.flushIntervalMillis ?? 500),
+      setInterval(() => this.#renewLeases(), Math.max(1000, Math.floor(this.#scheduler.leaseMillis / 3))),
+      setInterval(() => {
+        if (this.#ctx.progressListeners.size > 0) void this.#emitProgress();
+      }, this.#o.progressIntervalMillis ?? 1000),
+    ];
+    for (const t of this.#timers) t.unref();
+  }
+
+  /** A stop is asked: nothing more is claimed; in-flight probes are aborted after the grace. */
+  readonly #onStop = (): void => {
+    this.#stopAskedAt = performance.now();
+    this.#graceTimer = setTimeout(() => this.#hardStop.abort(), this.#o.stopGraceMillis ?? 5_000);
+    this.#graceTimer.unref();
+  };
+
+  /**
+   * Graceful stop: in-flight probes finish (or, after the grace, are aborted), results are
+   * written, and whatever this worker still holds is released so it is due again at once.
+   */
+  async #windDown(): Promise<void> {
+    await this.#pool.idle();
+    clearTimeout(this.#graceTimer);
+    this.#signal?.removeEventListener("abort", this.#onStop);
+    for (const t of this.#timers) clearInterval(t);
+    await this.#flushBeforeExit();
+    await this.#o.store.releaseLeases(this.#o.workerId).catch((err: unknown) => {
+      this.#log.warn("releasing leases failed", { error: String(err) });
+    });
+  }
+
+  /** The coverage estimate recorded, the last snapshot sent, and the summary. */
+  async #finish(): Promise<CrawlSummary> {
+    const clock = this.#ctx.clock;
+    const counter = this.#counter;
+    const writer = this.#writer;
+    const requests = this.#ctx.requests;
+    await this.#coverage?.record(clock.now()).catch((err: unknown) => {
       this.#log.warn("recording coverage failed", { error: String(err) });
     });
-    counter.discovered = writer.discovered;
-    this.#last = counter.snapshot(performance.now(), 0, 0);
-    for (const l of this.#listeners) l(this.#last);
-    const finishedAt = this.#clock.now();
-    const elapsedMillis = performance.now() - t0;
+    this.#publish(0, 0);
+    const finishedAt = clock.now();
+    const elapsedMillis = performance.now() - this.#t0;
     const busyMillis = counter.busyMillis(performance.now());
     const summary: CrawlSummary = {
-      startedAt,
+      startedAt: this.#startedAt,
       finishedAt,
       elapsedMillis,
       polled: counter.done,
       written: writer.written,
-      notAttempted,
+      notAttempted: this.#notAttempted,
       unwritten: writer.pendingPolls,
       ok: counter.ok,
       failuresByOutcome: { ...counter.failuresByOutcome },
       discovered: writer.discovered,
       admission: { ...writer.admission },
-      requests: this.#requests.total,
-      requestsByKind: this.#requests.snapshot().byKind,
+      requests: requests.total,
+      requestsByKind: requests.snapshot().byKind,
       busyMillis,
       seeds: [...counter.seeds],
       located: writer.located,
       httpsProbed: writer.httpsProbed,
       ratePerSec: busyMillis > 0 ? Math.round((counter.done * 1000 * 10) / busyMillis) / 10 : 0,
-      stopped: signal?.aborted ?? false,
-      refusedSeeds,
+      stopped: this.#signal?.aborted ?? false,
+      refusedSeeds: this.#refusedSeeds,
     };
     this.#log.info("crawl finished", {
       ...summary,
       admission: summary.admission,
-      refusedSeeds: refusedSeeds.length,
+      refusedSeeds: this.#refusedSeeds.length,
       seeds: summary.seeds.length,
     });
     return summary;

@@ -60,7 +60,8 @@ function failed(
   return { ...emptyObservation(server.domain, at, f.outcome), httpStatus: f.status, detail: f.detail };
 }
 
-function failure(
+/** The result of a probe that failed (or, denied, was never sent) before anything was read. */
+export function failure(
   server: DueServer,
   at: Date,
   f: Pick<StepFailure, "outcome" | "detail" | "status" | "retryAfterMillis">,

@@ -19,7 +19,7 @@ export {
   type PollSummary,
   type Endpoint,
 } from "./poller.js";
-export { runReleasesCommand, type ReleasesCommandOptions } from "./command.js";
+export { releasesSettings, type ReleasesInput, type ReleasesSettings } from "./command.js";
 export {
   parseVersionRange,
   parsePatchedVersions,

@@ -2,7 +2,7 @@
  * Public-timeline statistics that keep no content (docs/stream.md): listeners over
  * WebSocket, SSE and polling; feature extraction; cross-server dedupe; counters flushed to the store.
  */
-export { runStreamCommand, type RunStreamInput } from "./run.js";
+export { runListeners } from "./run.js";
 export { StreamService, type StreamServiceDeps, type StreamSummary } from "./service.js";
 export { StreamOptionsSchema, streamOptions, type StreamOptions } from "./options.js";
 export {

@@ -9,8 +9,8 @@ import { startSim } from "../../../sim/index.js";
 import { addStreaming } from "../../../sim/streaming-fediverse.js";
 import { envTrustingTestCa } from "../../../sim/tls/trust.js";
 import { planSimulatedHistory, writeSimulatedHistory } from "../../stats/simulated-history.js";
-import { openDb } from "../../store/open.js";
 import { simulatedActivity } from "../../stream/simulated-activity.js";
+import { openStore } from "../compose.js";
 
 interface DemoFlags {
   servers: string;
@@ -67,7 +67,7 @@ export function demoCommand(): Command {
       mkdirSync(flags.db, { recursive: true });
       // A new data folder takes a while to create (in a child process): meanwhile the simulation
       // starts and the simulated history is computed.
-      const opening = historyDays > 0 ? openDb(flags.db) : null;
+      const opening = historyDays > 0 ? openStore(flags.db) : null;
       opening?.catch(() => undefined);
       const sim = await startSim({
         servers,

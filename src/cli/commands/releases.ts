@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { runReleasesCommand } from "../../releases/index.js";
 import { type CommonFlags, configFromFlags } from "../common.js";
 import { addCommandOptions } from "../options.js";
 import { shutdownSignal } from "../compose.js";
+import { runReleasesCommand } from "../compose/releases.js";
 import { cliLogger } from "../terminal.js";
 
 interface ReleasesFlags extends CommonFlags {

@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { runExportCommand, runImportCommand, runServeCommand } from "../../api/index.js";
 import { cliLogger } from "../terminal.js";
 import { type ApiFlags, apiOptionsFromFlags, botFromFlags } from "../api-flags.js";
 import { type CommonFlags, configFromFlags } from "../common.js";
+import { composeExport, composeImport, composeServe } from "../compose/api.js";
 import { addCommandOptions } from "../options.js";
 
 /** `fedimon serve`: the public JSON API, OpenAPI document, dumps, feed and the dashboard. */
@@ -12,7 +12,7 @@ export function serveCommand(): Command {
   );
   addCommandOptions(cmd, "serve").action(async (flags: CommonFlags & ApiFlags) => {
     const config = configFromFlags(flags);
-    await runServeCommand({
+    await composeServe({
       config,
       logger: cliLogger(config),
       api: apiOptionsFromFlags(flags),
@@ -32,7 +32,7 @@ export function exportCommand(): Command {
   addCommandOptions(cmd, "export");
   cmd.action(async (dir: string, flags: CommonFlags & { publicUrl?: string }) => {
     const config = configFromFlags(flags);
-    const result = await runExportCommand({
+    const result = await composeExport({
       config,
       logger: cliLogger(config),
       outDir: dir,
@@ -53,7 +53,7 @@ export function importCommand(): Command {
   addCommandOptions(cmd, "import");
   cmd.action(async (source: string, flags: CommonFlags & { merge?: boolean }) => {
     const config = configFromFlags(flags);
-    const result = await runImportCommand({
+    const result = await composeImport({
       config,
       logger: cliLogger(config),
       source,

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { type CommonFlags, configFromFlags } from "../common.js";
 import { addCommandOptions } from "../options.js";
-import { DataDirBusyError, type Db, openDb } from "../../store/index.js";
+import { DataDirBusyError, type Db } from "../../store/index.js";
+import { openStore } from "../compose.js";
 import { serverView } from "../server-view.js";
 
 /** `fedimon server DOMAIN [--json]`: what the store knows of one server. */
@@ -14,7 +15,7 @@ export function serverCommand(): Command {
     const name = domain.trim().toLowerCase().replace(/\.$/, "");
     let db: Db;
     try {
-      db = await openDb(config.db);
+      db = await openStore(config.db);
     } catch (err) {
       // The data folder is held by a running instance: ask its API when it serves one.
       if (err instanceof DataDirBusyError && err.holder?.apiUrl) {

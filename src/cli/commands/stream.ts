@@ -1,9 +1,9 @@
 import { Command } from "commander";
 import { cliLogger } from "../terminal.js";
-import { runStreamCommand } from "../../stream/index.js";
 import { type CommonFlags, configFromFlags } from "../common.js";
 import { addCommandOptions } from "../options.js";
 import { shutdownSignal } from "../compose.js";
+import { runStreamCommand } from "../compose/stream.js";
 
 interface StreamFlags extends CommonFlags {
   streamServers?: string;
