@@ -585,7 +585,7 @@ describe("API contract", () => {
     expect(text).toMatch(/^fedimon_servers_known\{overlay="clearnet"\} \d+$/m);
     expect(text).toMatch(/^fedimon_stream_posts_per_minute [\d.]+$/m);
     expect(text).toMatch(
-      /^fedimon_api_request_duration_seconds_bucket\{route="\/api\/v1\/summary",method="GET",le="0.005"\} \d+$/m,
+      /^fedimon_api_request_duration_seconds_bucket\{le="0.005",route="\/api\/v1\/summary",method="GET"\} \d+$/m,
     );
     expect(text).toMatch(
       /^fedimon_api_requests_total\{route="\/api\/v1\/summary",method="GET",status="200"\} \d+$/m,

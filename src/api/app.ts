@@ -14,6 +14,7 @@ import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandli
 import { registerFeedRoute } from "./feed/atom.js";
 import type { ExtraOperation } from "./openapi.js";
 import { buildOpenApi } from "./openapi.js";
+import { registerStoreMemory } from "./metrics.js";
 import { createApiMetrics, Health, registerOpsRoutes, type ApiMetrics } from "./ops.js";
 import type { ApiContext, ApiOptions } from "./options.js";
 import { resolveApiOptions } from "./options.js";
@@ -100,6 +101,7 @@ export async function createApiApp(deps: ApiDeps): Promise<ApiApp> {
   });
   let ctx: ApiContext | null = null;
   const metrics = createApiMetrics(() => ctx!);
+  registerStoreMemory(metrics.registry, deps.db);
   ctx = {
     db: deps.db,
     clock: deps.clock ?? systemClock,

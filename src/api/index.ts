@@ -18,7 +18,7 @@ export { startApiThread, type ApiThread } from "./thread.js";
 export { startApiJobs, type ApiJobs, type ApiJobsOptions } from "./jobs.js";
 export { API_ROUTES } from "./routes/index.js";
 export { buildOpenApi } from "./openapi.js";
-export { MetricsRegistry, Counter, Gauge, Histogram, LATENCY_BUCKETS_SECS } from "./metrics.js";
+export { MetricsRegistry, LATENCY_BUCKETS_SECS, type MetricFamily } from "./metrics.js";
 export { exportDumps, type ExportOptions, type ExportResult } from "./dumps/export.js";
 export { importDumps, type ImportOptions, type ImportResult } from "./dumps/import.js";
 export { runDailyDumpJob, pruneDumpSets, type DailyDumpOptions } from "./dumps/job.js";

@@ -1,155 +1,146 @@
-/**
- * A small Prometheus metrics registry (text exposition format 0.0.4): counters, gauges and
- * histograms with labels, and collectors that read values at scrape time (figures kept in the
- * store, so they are right whichever process crawls). No dependency, a few dozen series.
- */
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type Metric,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from "prom-client";
+import type { Db } from "../store/db.js";
+import { wasmMemoryBytes } from "../store/pglite.js";
 
-type Labels = Record<string, string>;
+/**
+ * The API's Prometheus metrics (text exposition format 0.0.4) on prom-client: fedimon's own
+ * counters, gauges and histograms, collectors that read values at scrape time (figures kept in the
+ * store, so they are right whichever process crawls), and prom-client's default collectors
+ * (`process_*` for the whole process, `nodejs_*` for the thread that collects them: its V8 heap,
+ * event loop and garbage collections). Under `fedimon run` the API has a thread of its own and the
+ * main thread's `nodejs_*` figures come to it as messages; each `nodejs_*` series then carries a
+ * `thread` label, `api` or `main` ({@link MetricsRegistry.withOtherThread}).
+ */
 
 /** Default latency buckets in seconds: 0.5 ms to 5 s. */
 export const LATENCY_BUCKETS_SECS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-}
+/** One metric family as prom-client gives it (plain data: it crosses threads as a message). */
+export type MetricFamily = MetricObjectWithValues<MetricValue<string> & { metricName?: string }>;
 
-function labelText(labels: Labels, extra?: [string, string]): string {
-  const pairs = Object.entries(labels);
-  if (extra) pairs.push(extra);
-  if (pairs.length === 0) return "";
-  return `{${pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
-}
-
-function keyOf(labels: Labels): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  return String(v);
-}
-
-interface Metric {
-  readonly name: string;
-  readonly help: string;
-  readonly type: "counter" | "gauge" | "histogram";
-  lines(): string[];
-}
-
-/** A value that only goes up. */
-export class Counter implements Metric {
-  readonly type = "counter";
-  readonly #values = new Map<string, { labels: Labels; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = keyOf(labels);
-    const cur = this.#values.get(k);
-    if (cur) cur.value += by;
-    else this.#values.set(k, { labels, value: by });
+/** prom-client's default collectors, registered once per thread (each holds a GC observer and an event-loop monitor). */
+let threadDefaults: Registry | null = null;
+function defaultsOfThisThread(): Registry {
+  if (!threadDefaults) {
+    threadDefaults = new Registry();
+    collectDefaultMetrics({ register: threadDefaults });
   }
-  lines(): string[] {
-    return [...this.#values.values()].map(
-      (v) => `${this.name}${labelText(v.labels)} ${formatValue(v.value)}`,
-    );
-  }
+  return threadDefaults;
 }
 
-/** A value that is set (replaced wholesale at each scrape by collectors, or set by code). */
-export class Gauge implements Metric {
-  readonly type = "gauge";
-  #values = new Map<string, { labels: Labels; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  set(labels: Labels, value: number): void {
-    this.#values.set(keyOf(labels), { labels, value });
-  }
-  /** Forgets every series (a collector about to set the current ones). */
-  reset(): void {
-    this.#values = new Map();
-  }
-  lines(): string[] {
-    return [...this.#values.values()].map(
-      (v) => `${this.name}${labelText(v.labels)} ${formatValue(v.value)}`,
-    );
-  }
+/** Families whose figures belong to the collecting thread, not to the process. */
+const perThread = (name: string): boolean => name.startsWith("nodejs_");
+
+function withThreadLabel(families: MetricFamily[], thread: string): MetricFamily[] {
+  return families.map((f) =>
+    perThread(f.name)
+      ? { ...f, values: f.values.map((v) => ({ ...v, labels: { ...v.labels, thread } })) }
+      : f,
+  );
 }
 
-/** Observations counted into cumulative buckets, with their sum and count. */
-export class Histogram implements Metric {
-  readonly type = "histogram";
-  readonly #series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: readonly number[] = LATENCY_BUCKETS_SECS,
-  ) {}
-  observe(labels: Labels, value: number): void {
-    const k = keyOf(labels);
-    let s = this.#series.get(k);
-    if (!s) this.#series.set(k, (s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
-    s.sum += value;
-    s.count++;
+/** The exposition text of `families`; families of one name (several threads) become one. */
+async function renderFamilies(families: MetricFamily[]): Promise<string> {
+  const byName = new Map<string, MetricFamily>();
+  for (const f of families) {
+    const seen = byName.get(f.name);
+    if (seen) byName.set(f.name, { ...seen, values: [...seen.values, ...f.values] });
+    else byName.set(f.name, f);
   }
-  lines(): string[] {
-    const out: string[] = [];
-    for (const s of this.#series.values()) {
-      this.buckets.forEach((b, i) =>
-        out.push(`${this.name}_bucket${labelText(s.labels, ["le", formatValue(b)])} ${s.counts[i]}`),
-      );
-      out.push(`${this.name}_bucket${labelText(s.labels, ["le", "+Inf"])} ${s.count}`);
-      out.push(`${this.name}_sum${labelText(s.labels)} ${formatValue(s.sum)}`);
-      out.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
-    }
-    return out;
+  const out = new Registry();
+  for (const f of byName.values()) {
+    // A read-only family: prom-client renders what get() gives.
+    out.registerMetric({ ...f, get: async () => f } as unknown as Metric);
   }
+  // prom-client writes NaN as "Nan"; the format's spelling is "NaN" (a value is a line's last field).
+  return (await out.metrics()).replace(/ Nan$/gm, " NaN");
 }
 
-/** The registry: metrics by name, collectors run before each render. */
+/**
+ * A registry: fedimon's metrics by name, collectors run before each render, and (unless
+ * `defaults: false`) prom-client's default collectors of this thread.
+ */
 export class MetricsRegistry {
-  readonly #metrics = new Map<string, Metric>();
+  /** prom-client's registry of fedimon's own metrics. */
+  readonly prom = new Registry();
   readonly #collectors: (() => Promise<void>)[] = [];
+  readonly #defaults: boolean;
+  #threads: { own: string; other: () => { thread: string; families: MetricFamily[] } | null } | null = null;
 
-  counter(name: string, help: string): Counter {
-    return this.#add(new Counter(name, help));
+  constructor(opts: { defaults?: boolean } = {}) {
+    this.#defaults = opts.defaults ?? true;
+    // Started now: the GC observer counts only collections after it.
+    if (this.#defaults) defaultsOfThisThread();
   }
-  gauge(name: string, help: string): Gauge {
-    return this.#add(new Gauge(name, help));
+
+  counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.prom] });
   }
-  histogram(name: string, help: string, buckets?: readonly number[]): Histogram {
-    return this.#add(new Histogram(name, help, buckets));
+  gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.prom] });
+  }
+  histogram<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    buckets: readonly number[] = LATENCY_BUCKETS_SECS,
+  ): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.prom] });
   }
   /** Runs `fn` before every render (e.g. to set gauges read from the store). */
   collect(fn: () => Promise<void>): void {
     this.#collectors.push(fn);
   }
 
-  /** The exposition text. A collector that fails leaves its metrics as they were. */
-  async render(): Promise<string> {
-    await Promise.allSettled(this.#collectors.map((c) => c()));
-    const out: string[] = [];
-    for (const m of this.#metrics.values()) {
-      out.push(`# HELP ${m.name} ${m.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`);
-      out.push(`# TYPE ${m.name} ${m.type}`);
-      out.push(...m.lines());
-    }
-    return out.join("\n") + "\n";
+  /**
+   * Two threads, one `/metrics`: this thread's `nodejs_*` series get `thread="<own>"`, and the
+   * families `other()` returns (another thread's {@link families}, posted to this one) are added
+   * with their thread's label; their `process_*` families are left out (the same process's,
+   * already collected here).
+   */
+  withOtherThread(own: string, other: () => { thread: string; families: MetricFamily[] } | null): void {
+    this.#threads = { own, other };
   }
 
-  #add<M extends Metric>(m: M): M {
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(m.name)) throw new Error(`bad metric name ${m.name}`);
-    if (this.#metrics.has(m.name)) throw new Error(`metric ${m.name} registered twice`);
-    this.#metrics.set(m.name, m);
-    return m;
+  /** Runs the collectors and returns every family as data (to post to another thread). */
+  async families(): Promise<MetricFamily[]> {
+    await Promise.allSettled(this.#collectors.map((c) => c()));
+    const own = (await this.prom.getMetricsAsJSON()) as MetricFamily[];
+    if (!this.#defaults) return own;
+    const defaults = (await defaultsOfThisThread().getMetricsAsJSON()) as MetricFamily[];
+    if (!this.#threads) return [...own, ...defaults];
+    const other = this.#threads.other();
+    return [
+      ...own,
+      ...withThreadLabel(defaults, this.#threads.own),
+      ...(other
+        ? withThreadLabel(
+            other.families.filter((f) => !f.name.startsWith("process_")),
+            other.thread,
+          )
+        : []),
+    ];
+  }
+
+  /** The exposition text. A collector that fails leaves its metrics as they were. */
+  async render(): Promise<string> {
+    return renderFamilies(await this.families());
+  }
+
+  /** The exposition format's content type. */
+  get contentType(): string {
+    return this.prom.contentType;
   }
 }
 
@@ -166,6 +157,7 @@ export function registerCrawlRequestCounts(
   const sent = registry.counter(
     "fedimon_crawl_requests_total",
     "requests the crawler in this process sent, by kind (robots.txt and the daily HTTPS probe included)",
+    ["kind"],
   );
   const seen = new Map<string, number>();
   registry.collect(async () => {
@@ -174,5 +166,22 @@ export function registerCrawlRequestCounts(
       sent.inc({ kind }, n >= before ? n - before : n);
       seen.set(kind, n);
     }
+  });
+}
+
+/**
+ * `fedimon_store_wasm_memory_bytes`: the size of the embedded store's WebAssembly memory (it grows
+ * as PostgreSQL needs and never shrinks); nothing on PostgreSQL. Collected in the thread that holds
+ * the store.
+ */
+export function registerStoreMemory(registry: MetricsRegistry, db: Db): void {
+  if (wasmMemoryBytes(db) === null) return;
+  const size = registry.gauge(
+    "fedimon_store_wasm_memory_bytes",
+    "size of the embedded store's WebAssembly memory (PGlite; it never shrinks)",
+  );
+  registry.collect(async () => {
+    const n = wasmMemoryBytes(db);
+    if (n !== null) size.set(n);
   });
 }

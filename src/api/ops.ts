@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { FEDIMON_VERSION } from "../core/version.js";
 import { lastCrawlAt, opsFigures, pingStore, type OpsFigures } from "../store/api.js";
+import type { Counter, Histogram } from "prom-client";
 import { MetricsRegistry } from "./metrics.js";
 import type { ApiContext } from "./options.js";
 import { DateTime, named } from "./schemas/common.js";
@@ -48,8 +49,8 @@ function withTimeout<T>(p: Promise<T>, millis: number): Promise<T> {
 /** The API's own metrics, registered once per app. */
 export interface ApiMetrics {
   registry: MetricsRegistry;
-  requests: ReturnType<MetricsRegistry["counter"]>;
-  latency: ReturnType<MetricsRegistry["histogram"]>;
+  requests: Counter<"route" | "method" | "status">;
+  latency: Histogram<"route" | "method">;
 }
 
 /**
@@ -61,27 +62,32 @@ export function createApiMetrics(ctxOf: () => ApiContext): ApiMetrics {
   const requests = registry.counter(
     "fedimon_api_requests_total",
     "API requests answered, by route, method and status",
+    ["route", "method", "status"],
   );
   const latency = registry.histogram(
     "fedimon_api_request_duration_seconds",
     "API response time by route and method",
+    ["route", "method"],
   );
   const storeUp = registry.gauge("fedimon_store_up", "1 when the store answered the last scrape");
   const polls = registry.gauge(
     "fedimon_polls_last_hour",
     "servers polled in the last hour, by the outcome of that poll (about one poll per server per hour)",
+    ["outcome"],
   );
   const due = registry.gauge(
     "fedimon_frontier_due",
     "servers due for a poll and not leased (the frontier queue)",
   );
   const leased = registry.gauge("fedimon_frontier_leased", "servers leased by a crawler right now");
-  const known = registry.gauge("fedimon_servers_known", "servers known, by name system");
+  const known = registry.gauge("fedimon_servers_known", "servers known, by name system", ["overlay"]);
   const streamRate = registry.gauge(
     "fedimon_stream_posts_per_minute",
     "network-wide posts per minute the stream listeners counted over the last 5 minutes",
   );
-  const streamServers = registry.gauge("fedimon_stream_servers", "listened servers by listener phase");
+  const streamServers = registry.gauge("fedimon_stream_servers", "listened servers by listener phase", [
+    "phase",
+  ]);
   const crawlAge = registry.gauge(
     "fedimon_last_crawl_age_seconds",
     "seconds since the latest poll of any server",
@@ -92,7 +98,7 @@ export function createApiMetrics(ctxOf: () => ApiContext): ApiMetrics {
   registry.collect(async () => {
     const ctx = ctxOf();
     const now = ctx.clock.now();
-    cacheEntries.set({}, ctx.cache.size);
+    cacheEntries.set(ctx.cache.size);
     try {
       if (!cached || now.getTime() - cached.at > FIGURES_TTL_MILLIS || now.getTime() < cached.at) {
         const [figures, last] = await withTimeout(
@@ -108,20 +114,19 @@ export function createApiMetrics(ctxOf: () => ApiContext): ApiMetrics {
         cached = { at: now.getTime(), figures, last };
       }
       const f = cached.figures;
-      storeUp.set({}, 1);
+      storeUp.set(1);
       polls.reset();
       for (const [outcome, n] of Object.entries(f.pollsSince)) polls.set({ outcome }, n);
-      due.set({}, f.due);
-      leased.set({}, f.leased);
+      due.set(f.due);
+      leased.set(f.leased);
       known.reset();
       for (const [overlay, n] of Object.entries(f.known)) known.set({ overlay }, n);
-      streamRate.set({}, f.streamPosts / (STREAM_WINDOW_MILLIS / 60_000));
+      streamRate.set(f.streamPosts / (STREAM_WINDOW_MILLIS / 60_000));
       streamServers.reset();
       for (const [phase, n] of Object.entries(f.streamServers)) streamServers.set({ phase }, n);
-      if (cached.last)
-        crawlAge.set({}, Math.max(0, Math.round((now.getTime() - cached.last.getTime()) / 1000)));
+      if (cached.last) crawlAge.set(Math.max(0, Math.round((now.getTime() - cached.last.getTime()) / 1000)));
     } catch (err) {
-      storeUp.set({}, 0);
+      storeUp.set(0);
       ctx.logger.warn("metrics: store unavailable", { error: (err as Error).message });
     }
   });
@@ -158,9 +163,6 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: ApiContext, metrics
   });
   app.get("/metrics", async (_req, reply) => {
     const text = await metrics.registry.render();
-    return reply
-      .header("cache-control", "no-store")
-      .type("text/plain; version=0.0.4; charset=utf-8")
-      .send(text);
+    return reply.header("cache-control", "no-store").type(metrics.registry.contentType).send(text);
   });
 }

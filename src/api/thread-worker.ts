@@ -5,7 +5,7 @@ import type { Db } from "../store/db.js";
 import { PortDb } from "../store/db-port.js";
 import { openPostgres } from "../store/postgres.js";
 import { createApiApp } from "./app.js";
-import { registerCrawlRequestCounts } from "./metrics.js";
+import { type MetricFamily, registerCrawlRequestCounts } from "./metrics.js";
 import type { ApiOptions } from "./options.js";
 
 /**
@@ -27,7 +27,9 @@ export interface ApiThreadData {
 export type MainThreadMessage =
   | { type: "close" }
   /** The crawler's requests so far by kind, for `/metrics` (sent every few seconds). */
-  | { type: "crawlRequests"; byKind: Record<string, number> };
+  | { type: "crawlRequests"; byKind: Record<string, number> }
+  /** The main thread's own metric families (heap, event loop, GC, the store), every few seconds. */
+  | { type: "mainFigures"; families: MetricFamily[] };
 
 /** Messages the API thread sends the main thread. */
 export type ApiThreadMessage =
@@ -43,13 +45,18 @@ try {
     ? new PortDb("pglite", data.dbPort)
     : await openPostgres(data.config.db, { maxConnections: 4 });
   let crawlRequests: Record<string, number> = {};
+  let mainFigures: MetricFamily[] | null = null;
   const api = await createApiApp({ db, logger: createLogger(data.config.logLevel), options: data.api });
   registerCrawlRequestCounts(api.metrics.registry, () => crawlRequests);
+  api.metrics.registry.withOtherThread("api", () =>
+    mainFigures ? { thread: "main", families: mainFigures } : null,
+  );
   await api.app.listen({ host: data.config.host, port: data.config.port });
   const addr = api.app.server.address();
   send({ type: "listening", port: typeof addr === "object" && addr ? addr.port : data.config.port });
   port.on("message", (m: MainThreadMessage) => {
     if (m.type === "crawlRequests") crawlRequests = m.byKind;
+    if (m.type === "mainFigures") mainFigures = m.families;
     if (m.type !== "close") return;
     void api.app
       .close()

@@ -6,6 +6,7 @@ import { dataDirLockOf } from "../store/pglite.js";
 import { apiUrl, startServeJobs, type ServeOptions } from "./commands.js";
 import type { ApiThreadData, ApiThreadMessage, MainThreadMessage } from "./thread-worker.js";
 import type { ApiJobs } from "./jobs.js";
+import { MetricsRegistry, registerStoreMemory } from "./metrics.js";
 
 /** The API running in its own thread. */
 export interface ApiThread {
@@ -21,6 +22,8 @@ export interface ApiThread {
 
 /** How long a closing API thread may take before it is terminated. */
 const CLOSE_MILLIS = 10_000;
+/** How often the main thread's own figures (heap, event loop, GC, the store's memory) go to `/metrics`. */
+export const MAIN_FIGURES_MILLIS = 5_000;
 
 /**
  * Starts a worker thread from a module beside this one. From source (tsx, tests) the worker has
@@ -78,11 +81,21 @@ export async function startApiThread(opts: ServeOptions & { db: Db }): Promise<A
   const jobs = startServeJobs(opts, opts.db, opts.clock ?? systemClock, publicUrl);
   opts.logger.info("api listening", { url, thread: true });
   const send = (m: MainThreadMessage): void => worker.postMessage(m);
+  // The worker's default collectors see its own heap, event loop and GCs: the main thread's
+  // (the crawler's, the store's) are collected here and posted.
+  const mainFigures = new MetricsRegistry();
+  registerStoreMemory(mainFigures, opts.db);
+  const postFigures = (): void =>
+    void mainFigures.families().then((families) => send({ type: "mainFigures", families }));
+  postFigures();
+  const figuresTimer = setInterval(postFigures, MAIN_FIGURES_MILLIS);
+  figuresTimer.unref();
   return {
     url,
     reportCrawlRequests: (byKind) => send({ type: "crawlRequests", byKind }),
     jobs,
     async close() {
+      clearInterval(figuresTimer);
       await jobs?.stop();
       dataDirLockOf(opts.db)?.announceApi(null);
       send({ type: "close" });

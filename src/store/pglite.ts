@@ -26,6 +26,10 @@ class PgliteDb implements Db {
     if (!this.root) return fn(this); // already inside one: PGlite has a single connection
     return this.root.transaction((tx) => fn(new PgliteDb(tx, null)));
   }
+  /** The size of PGlite's WebAssembly memory (it grows as PostgreSQL asks and never shrinks). */
+  wasmMemoryBytes(): number | null {
+    return this.root?.Module.wasmMemory.buffer.byteLength ?? null;
+  }
   async close(): Promise<void> {
     try {
       await this.root?.close();
@@ -38,6 +42,11 @@ class PgliteDb implements Db {
 /** The data folder's lock held by an embedded store `db`, or null (PostgreSQL, in memory, a transaction). */
 export function dataDirLockOf(db: Db): DataDirLock | null {
   return db instanceof PgliteDb ? db.lock : null;
+}
+
+/** The embedded store's WebAssembly memory size in bytes; null on PostgreSQL or a store of another thread. */
+export function wasmMemoryBytes(db: Db): number | null {
+  return db instanceof PgliteDb ? db.wasmMemoryBytes() : null;
 }
 
 /**
