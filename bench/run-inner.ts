@@ -5,7 +5,9 @@
  * the RSS of every process in `run`'s tree from /proc (every 250 ms), and the main process's own
  * `process.memoryUsage()` through a tiny preloaded probe writing to file descriptor 3 (so the heap
  * and the memory outside it are known at the peak; the main thread's heap, worker threads count in
- * RSS only). Phases:
+ * RSS only). Near each phase's peak and at its end, where the main process's RSS is
+ * (bench/memory-map.ts, from /proc/PID/smaps) with each thread's V8 heap and the store's
+ * WebAssembly memory from /metrics. Phases:
  *   firstStart  from the spawn until /healthz answers 200;
  *   firstPass   until the first crawl pass is over: /metrics shows nothing due, nothing leased and
  *               servers known, on two store readings at least 11 s apart (its figures are cached
@@ -21,6 +23,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { startGithubApiSim } from "../sim/github-api.js";
+import { memoryMap, type MemoryMap } from "./memory-map.js";
 import { startSimProcess } from "./sim-process.js";
 
 const { values } = parseArgs({
@@ -31,6 +34,8 @@ const { values } = parseArgs({
     "no-stream": { type: "boolean", default: false },
     /** Node or V8 flags for the `run` process, space-separated (to measure a setting). */
     "node-flags": { type: "string", default: "" },
+    /** Environment variables for the `run` process, NAME=VALUE (to measure a setting). */
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 const servers = Number(values.servers);
@@ -39,12 +44,16 @@ const PASS_TIMEOUT_MILLIS = 60 * 60_000;
 
 // ---- memory sampling ----------------------------------------------------------------------------
 
-/** `process.memoryUsage()` of the main process, written as a JSON line to fd 3 every 250 ms. */
+/**
+ * `process.memoryUsage()` of the main process, written as a JSON line to fd 3 every 250 ms (the
+ * main thread's: `--import` runs in worker threads too, which stay silent).
+ */
 const PROBE = `import { writeSync } from "node:fs";
-const t = setInterval(() => {
+import { isMainThread } from "node:worker_threads";
+const t = isMainThread && setInterval(() => {
   try { writeSync(3, JSON.stringify(process.memoryUsage()) + "\\n"); } catch { clearInterval(t); }
 }, 250);
-t.unref();`;
+if (t) t.unref();`;
 
 interface Phase {
   name: string;
@@ -55,6 +64,22 @@ interface Phase {
   mainPeakKB: number;
   /** The main process's memoryUsage() at its highest RSS sample in this phase. */
   mainAtPeak: NodeJS.MemoryUsage | null;
+  /** Where the main process's RSS was near its peak (read at most every 2 s) and at the phase's end. */
+  mapAtPeak: Breakdown | null;
+  mapAtEnd: Breakdown | null;
+}
+
+/** The main process's memory map with the threads' figures from /metrics at that moment. */
+interface Breakdown {
+  map: MemoryMap;
+  figures: Figures | null;
+}
+
+/** Memory figures from `/metrics`: V8 heaps and external memory per thread, the store's wasm memory. */
+interface Figures {
+  /** Per thread (`main`, `api`): heap used and total, external memory, MB. */
+  threads: Record<string, { heapUsed: number; heapTotal: number; external: number }>;
+  wasmMB: number | null;
 }
 
 function newPhase(name: string): Phase {
@@ -66,6 +91,8 @@ function newPhase(name: string): Phase {
     treeProcessesAtPeak: 0,
     mainPeakKB: 0,
     mainAtPeak: null,
+    mapAtPeak: null,
+    mapAtEnd: null,
   };
 }
 
@@ -154,7 +181,13 @@ if (values["no-stream"]) runArgs.push("--no-stream");
 let phase = newPhase("firstStart");
 const phases: Phase[] = [phase];
 const t0 = Date.now();
-const child = spawn(process.execPath, runArgs, { stdio: ["ignore", "ignore", "pipe", "pipe"] });
+const runEnv = Object.fromEntries(
+  values.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+);
+const child = spawn(process.execPath, runArgs, {
+  stdio: ["ignore", "ignore", "pipe", "pipe"],
+  env: { ...process.env, ...runEnv },
+});
 const pid = child.pid!;
 let exited: number | null | undefined;
 const exit = new Promise<number | null>((resolve) =>
@@ -183,10 +216,28 @@ createInterface({ input: child.stderr! }).on("line", (line) => {
   if (logTail.length > 40) logTail.shift();
   if (line.includes("hourly rollup")) jobs.hourlyRollups++;
   if (line.includes("daily rollup")) jobs.dailyRollups++;
+
   if (/"level":40\b/.test(line)) jobs.warnings++;
   if (/"level":50\b/.test(line)) jobs.errors++;
 });
 
+/** The latest memory figures read from /metrics. */
+let lastFigures: Figures | null = null;
+
+/** The main process's memory map now, with the latest figures (null when /proc cannot be read). */
+function breakdown(): Breakdown | null {
+  try {
+    const map = memoryMap(
+      readFileSync(`/proc/${pid}/smaps`, "utf8"),
+      lastFigures?.wasmMB ? lastFigures.wasmMB * 2 ** 20 : null,
+    );
+    return { map, figures: lastFigures };
+  } catch {
+    return null;
+  }
+}
+
+let mapReadAt = 0;
 const sampler = setInterval(() => {
   const tree = processTree(pid);
   let total = 0;
@@ -195,12 +246,21 @@ const sampler = setInterval(() => {
   if (total > phase.treePeakKB) {
     phase.treePeakKB = total;
     phase.treeProcessesAtPeak = tree.length;
+    // A new peak: where it is (smaps is read at most every 2 s; it costs a few ms).
+    if (Date.now() - mapReadAt >= 2_000) {
+      mapReadAt = Date.now();
+      phase.mapAtPeak = breakdown() ?? phase.mapAtPeak;
+    }
   }
   if (main > phase.mainPeakKB) phase.mainPeakKB = main;
 }, 250);
 
-function nextPhase(name: string): void {
+/** Ends the phase: its end's memory map (after a fresh /metrics reading), then the next one. */
+async function nextPhase(name: string | null): Promise<void> {
+  await frontier();
+  phase.mapAtEnd = breakdown();
   phase.endedAt = Date.now();
+  if (name === null) return;
   phase = newPhase(name);
   phases.push(phase);
 }
@@ -226,7 +286,7 @@ for (;;) {
   await sleep(100);
 }
 const healthySecs = (Date.now() - t0) / 1000;
-nextPhase("firstPass");
+await nextPhase("firstPass");
 
 /** The frontier and known-server figures from /metrics (null when unreadable). */
 async function frontier(): Promise<{
@@ -244,16 +304,28 @@ async function frontier(): Promise<{
     return null;
   }
   const out = { due: -1, leased: -1, known: 0, polls: {} as Record<string, number> };
+  const figures: Figures = { threads: {}, wasmMB: null };
+  const heap = {
+    nodejs_heap_size_used_bytes: "heapUsed",
+    nodejs_heap_size_total_bytes: "heapTotal",
+    nodejs_external_memory_bytes: "external",
+  } as const;
   for (const line of text.split("\n")) {
     const m = /^(\w+)(\{[^}]*\})? ([-\d.e+]+)$/.exec(line);
     if (!m) continue;
     const v = Number(m[3]);
+    if (m[1]! in heap) {
+      const thread = /thread="([^"]*)"/.exec(m[2] ?? "")?.[1] ?? "main";
+      figures.threads[thread] ??= { heapUsed: 0, heapTotal: 0, external: 0 };
+      figures.threads[thread][heap[m[1] as keyof typeof heap]] = mibBytes(v);
+    } else if (m[1] === "fedimon_store_wasm_memory_bytes") figures.wasmMB = mibBytes(v);
     if (m[1] === "fedimon_frontier_due") out.due = v;
     else if (m[1] === "fedimon_frontier_leased") out.leased = v;
     else if (m[1] === "fedimon_servers_known") out.known += v;
     else if (m[1] === "fedimon_polls_last_hour")
       out.polls[/outcome="([^"]*)"/.exec(m[2] ?? "")?.[1] ?? "?"] = v;
   }
+  lastFigures = figures;
   return out.due < 0 || out.leased < 0 ? null : out;
 }
 
@@ -272,7 +344,7 @@ for (;;) {
   await sleep(2_000);
 }
 const passSecs = (quietSince - phase.startedAt) / 1000;
-nextPhase("idle");
+await nextPhase("idle");
 
 // Phase 3: idle (the hourly jobs at full size), scraped like a monitor would.
 const idleEnd = Date.now() + idleMillis;
@@ -284,7 +356,7 @@ while (Date.now() < idleEnd) {
   await sleep(Math.min(15_000, Math.max(0, idleEnd - Date.now())));
 }
 const hwmKB = statusKB(pid, "VmHWM");
-phase.endedAt = Date.now();
+await nextPhase(null);
 clearInterval(sampler);
 
 // Stop: SIGTERM, as a service manager would.
@@ -315,6 +387,8 @@ const phaseOut = (p: Phase): Record<string, unknown> => ({
         arrayBuffers: mibBytes(p.mainAtPeak.arrayBuffers),
       }
     : null,
+  mapAtPeak: p.mapAtPeak,
+  mapAtEnd: p.mapAtEnd,
 });
 console.log(
   JSON.stringify({
@@ -322,6 +396,7 @@ console.log(
     idleMinutes: Number(values["idle-minutes"]),
     stream: !values["no-stream"],
     nodeFlags,
+    env: runEnv,
     firstStart: { healthySecs, ...phaseOut(phases[0]!) },
     firstPass: {
       passSecs,

@@ -7,7 +7,9 @@
  * the first start until /healthz answers, the first crawl pass, and an idle period
  * (`--idle-minutes N`; 65 at full size so the hourly rollup and the hourly re-poll happen, 2 with
  * `--size small`). `--servers N` sizes the simulation; `--no-stream` runs without the stream
- * listeners; `--node-flags="..."` passes Node or V8 flags to `run` (to measure a setting). bench/run-inner.ts does the measuring.
+ * listeners; `--node-flags="..."` passes Node or V8 flags to `run` and
+ * `--env NAME=VALUE` (repeatable) an environment variable (e.g. glibc's `MALLOC_ARENA_MAX=2`), to
+ * measure a setting. bench/run-inner.ts does the measuring.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -30,6 +32,7 @@ export async function run(opts: {
       "no-build": { type: "boolean" },
       "no-stream": { type: "boolean" },
       "node-flags": { type: "string" },
+      env: { type: "string", multiple: true },
     },
   });
   const servers = typeof values.servers === "string" ? Number(values.servers) : 2_000;
@@ -49,6 +52,10 @@ export async function run(opts: {
   const args = ["--servers", String(servers), "--idle-minutes", String(idleMinutes)];
   if (values["no-stream"] === true) args.push("--no-stream");
   if (typeof values["node-flags"] === "string") args.push(`--node-flags=${values["node-flags"]}`);
+  for (const e of Array.isArray(values.env) ? values.env : []) {
+    if (typeof e !== "string" || !/^[A-Z_][A-Z0-9_]*=/.test(e)) throw new Error(`bad --env ${String(e)}`);
+    args.push(`--env=${e}`);
+  }
   const result = await runInNamespace("bench/run-inner.ts", args);
   const aims = { firstStartMB: 400, idleMB: 400, busyMB: 600 };
   return { aims, ...result };
