@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "sim/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "sim/**/*.test.ts", "deploy/**/*.test.ts"],
           pool: "forks",
           testTimeout: 30_000,
           hookTimeout: 60_000,
