@@ -6,52 +6,19 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { optionsOf } from "../src/cli/options.js";
 import { COMMANDS, CONFIG_FIELD_LIST, type CommandName } from "../src/config/fields.js";
 import { buildPopulation } from "../sim/population.js";
+import { type ComposeFile, type ComposeService, readCompose, ROOT, valueAfter } from "./compose-file.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..");
+const root = ROOT;
 const read = (rel: string): string => readFileSync(join(root, rel), "utf8");
 
-// ---- YAML (js-yaml, already in the tree through ESLint; compose's `!reset` tag declared) ----
-
-interface YamlModule {
-  Type: new (tag: string, o: { kind: string; construct: (d: unknown) => unknown }) => unknown;
-  DEFAULT_SCHEMA: { extend(types: unknown[]): unknown };
-  load(text: string, o: { schema: unknown }): unknown;
-}
-const yaml = createRequire(import.meta.url)("js-yaml") as YamlModule;
-const composeSchema = yaml.DEFAULT_SCHEMA.extend([
-  new yaml.Type("!reset", { kind: "sequence", construct: (d) => ({ reset: d ?? [] }) }),
-]);
-
-interface Service {
-  image?: string;
-  command?: string[];
-  environment?: Record<string, string>;
-  read_only?: boolean;
-  user?: string;
-  tmpfs?: string[];
-  cap_drop?: string[];
-  security_opt?: string[];
-  restart?: string;
-  network_mode?: string;
-  healthcheck?: { test?: string[]; disable?: boolean };
-  depends_on?: Record<string, { condition: string }>;
-  sysctls?: Record<string, string>;
-}
-interface ComposeFile {
-  services: Record<string, Service>;
-}
-const compose = (rel: string): ComposeFile => yaml.load(read(rel), { schema: composeSchema }) as ComposeFile;
-
-const base = compose("deploy/compose.yaml");
-const sim = compose("deploy/compose.sim.yaml");
-const fedimonServices = (f: ComposeFile): [string, Service][] =>
+const base = readCompose("deploy/compose.yaml");
+const sim = readCompose("deploy/compose.sim.yaml");
+const fedimonServices = (f: ComposeFile): [string, ComposeService][] =>
   Object.entries(f.services).filter(([, s]) => s.image === "fedimon:local" || s.command !== undefined);
 
 // ---- What the CLI takes ----
@@ -76,9 +43,6 @@ function checkArgv(argv: readonly string[]): CommandName {
     if (arg.startsWith("--")) expect(flags, `${command} takes ${arg}`).toContain(arg.split("=")[0]);
   return command;
 }
-
-const valueAfter = (argv: readonly string[], flag: string): string | undefined =>
-  argv[argv.indexOf(flag) + 1];
 
 describe("deploy/Dockerfile", () => {
   const text = read("deploy/Dockerfile");
