@@ -1,19 +1,13 @@
 // Reading the compose files (deploy/compose.yaml and its overrides) in tests: YAML through
-// js-yaml (already in the tree through ESLint), with Compose's `!reset` tag declared.
+// js-yaml, with Compose's `!reset` tag declared.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import yaml from "js-yaml";
 
 /** The repository's root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-interface YamlModule {
-  Type: new (tag: string, o: { kind: string; construct: (d: unknown) => unknown }) => unknown;
-  DEFAULT_SCHEMA: { extend(types: unknown[]): unknown };
-  load(text: string, o: { schema: unknown }): unknown;
-}
-const yaml = createRequire(import.meta.url)("js-yaml") as YamlModule;
 const schema = yaml.DEFAULT_SCHEMA.extend([
   new yaml.Type("!reset", { kind: "sequence", construct: (d) => ({ reset: d ?? [] }) }),
 ]);
