@@ -15,7 +15,7 @@ import {
 } from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
 import type { Db } from "../store/index.js";
-import { openDb, ServerStore } from "../store/index.js";
+import { CrawlPassStore, openDb, ServerStore } from "../store/index.js";
 import { ReleasePoller, type ReleasesSettings } from "../releases/index.js";
 import { StreamService, type StreamOptions } from "../stream/index.js";
 import type { Crawler, CoverageSink } from "../crawl/index.js";
@@ -236,6 +236,8 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
     workerId: workerId ?? defaultWorkerId(),
     // An embedded data folder is held by this process alone (store/data-dir-lock.ts).
     exclusiveStore: app.db.kind === "pglite",
+    // `crawl --once` in several processes: one pass shared between them.
+    passes: new CrawlPassStore(app.db),
     geoHttps: new GeoHttpsStore(app.db),
     coverage: coverageSink(app.db),
     misreports: {

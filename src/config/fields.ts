@@ -157,6 +157,32 @@ export const CONFIG_FIELDS = {
     description: "servers probed at once (docs/crawl.md)",
     commands: CRAWL,
   },
+  /**
+   * A label for where this crawler runs (a region, a vantage point), recorded with the worker id on
+   * every observation it writes, so an outage seen from one place can be told from a server that
+   * is down. Null: none recorded.
+   */
+  region: {
+    schema: z.string().trim().min(1).max(64).nullable().default(null),
+    flag: "--region <label>",
+    env: ["FEDIMON_REGION"],
+    defaultText: "none",
+    description: "where this crawler runs, recorded on every observation",
+    commands: CRAWL,
+  },
+  /**
+   * How long a claimed server stays leased to the worker that claimed it (renewed every third of
+   * it while the worker lives). A worker that dies loses its leases when they expire, and other
+   * workers take the servers over then.
+   */
+  leaseSeconds: {
+    schema: z.number().int().min(2).max(3600).default(300),
+    flag: "--lease-seconds <s>",
+    env: ["FEDIMON_LEASE_SECONDS"],
+    defaultText: "300",
+    description: "lease of a claimed server; a dead worker's servers are taken over after it",
+    commands: CRAWL,
+  },
   port: {
     schema: z.number().int().min(0).max(65_535).default(8080),
     flag: "--port <n>",

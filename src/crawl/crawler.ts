@@ -9,7 +9,7 @@ import { normalizeDomain, type DenyList } from "../domains/index.js";
 import type { GeoDatabases } from "../geo/index.js";
 import type { LookupFunction, Resolver } from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
-import type { DenyLevel, DueServer, ServerStore } from "../store/index.js";
+import type { CrawlPass, CrawlPassStore, DenyLevel, DueServer, ServerStore } from "../store/index.js";
 import { isConnectionError } from "../store/db.js";
 import type { AdmissionStats } from "./frontier.js";
 import { toCompletedPoll } from "./completion.js";
@@ -108,8 +108,14 @@ export interface CrawlerOptions {
   extraSuffixes?: readonly string[];
   /** Spam cap per registrable domain. Default 20. */
   spamCap?: number;
-  /** Default 5 min. */
+  /** Default `config.leaseSeconds` (5 min). */
   leaseMillis?: number;
+  /**
+   * Where the shared `--once` pass is kept (`new CrawlPassStore(db)`, the store's database).
+   * Default none: a `runOnce` pass is this crawler's own (it ends when this crawler finds nothing
+   * due and nothing running), as in a library user's single process.
+   */
+  passes?: CrawlPassStore | null;
   /** Default 2 min. */
   probeDeadlineMillis?: number;
   /** Buffered results are written at least this often. Default 500 ms. */
@@ -138,7 +144,9 @@ export interface CrawlerOptions {
 export interface Crawler {
   /**
    * One pass over everything due now, including every server discovered during the pass, then
-   * resolves. A server is polled at most once per pass. `signal` stops it early (gracefully).
+   * resolves. A server is polled at most once per pass. With `passes`, the pass is shared with
+   * every other crawler on the database: it joins the open one, and resolves when nothing is due
+   * for it and nothing is leased by anyone. `signal` stops it early (gracefully).
    */
   runOnce(signal?: AbortSignal): Promise<CrawlSummary>;
   /** Polls due servers until `signal` aborts; then finishes in-flight probes, writes, releases leases. */
@@ -352,6 +360,9 @@ class CrawlRun {
   /** `counter.done` when the last pass ended. */
   #passedAt = 0;
   #refusedSeeds: CrawlSummary["refusedSeeds"] = [];
+  /** The `--once` pass shared with the other workers on the database (joined after the seeds are in). */
+  readonly #passes: CrawlPassStore | null;
+  #pass: CrawlPass | null = null;
 
   constructor(ctx: RunContext, once: boolean, signal: AbortSignal | undefined) {
     const o = ctx.opts;
@@ -377,12 +388,14 @@ class CrawlRun {
       store: o.store,
       owner: o.workerId,
       clock: ctx.clock,
-      leaseMillis: o.leaseMillis ?? LEASE_MILLIS,
+      leaseMillis: o.leaseMillis ?? (o.config.leaseSeconds * 1000 || LEASE_MILLIS),
       ...(once ? { notAttemptedSince: this.#startedAt } : {}),
     });
+    this.#passes = once ? (o.passes ?? null) : null;
     this.#writer = new ResultWriter({
       store: o.store,
       owner: o.workerId,
+      region: o.config.region,
       clock: ctx.clock,
       logger: this.#log,
       denyList: o.denyList ?? null,
@@ -417,6 +430,7 @@ class CrawlRun {
     let failed: unknown = null;
     try {
       await this.#admitSeeds();
+      await this.#joinPass();
       await this.#loop();
     } catch (err) {
       failed = err;
@@ -475,6 +489,21 @@ class CrawlRun {
     for (const s of r.refused) this.#log.warn("seed refused", { seed: s.seed, reason: s.reason });
   }
 
+  /**
+   * A `--once` run with `passes` joins the pass the other workers on the database are making (or
+   * opens it): a server any of them attempted since it opened is not claimed again.
+   */
+  async #joinPass(): Promise<void> {
+    if (!this.#passes) return;
+    const now = this.#ctx.clock.now();
+    this.#pass = await this.#passes.join(now, this.#scheduler.leaseMillis, this.#o.exclusiveStore ?? false);
+    this.#scheduler.passStartedAt(this.#pass.startedAt);
+    this.#log.info("joined the crawl pass", {
+      pass: this.#pass.id,
+      startedAt: this.#pass.startedAt.toISOString(),
+    });
+  }
+
   /** Free slots that may take work: none while too many finished polls wait to be written. */
   #admissible(): number {
     return this.#writer.pendingPolls >= (this.#o.maxBufferedPolls ?? 5_000) ? 0 : this.#pool.free;
@@ -487,11 +516,15 @@ class CrawlRun {
     return this.#scheduler.claim(claimSize(free, this.#pool.limit));
   }
 
-  /** Renews the leases of the servers in flight (on a timer). */
+  /** Renews the leases of the servers in flight, and the shared pass's heartbeat (on a timer). */
   #renewLeases(): void {
     this.#scheduler.renew().catch((err: unknown) => {
       if (!isConnectionError(err)) this.#log.warn("lease renewal failed", { error: String(err) });
     });
+    if (this.#pass)
+      this.#passes?.touch(this.#pass, this.#ctx.clock.now()).catch((err: unknown) => {
+        if (!isConnectionError(err)) this.#log.warn("pass heartbeat failed", { error: String(err) });
+      });
   }
 
   // --- dispatch ---
@@ -524,7 +557,16 @@ class CrawlRun {
    */
   async #drained(): Promise<boolean> {
     await this.#writer.flush();
-    if ((await this.#scheduler.countDue()) > 0) {
+    if (this.#pass && this.#passes) {
+      // A shared pass: done when nothing is due for it and no worker holds a lease (a lease held
+      // may yet find new names; a dead worker's lease comes due when it expires).
+      const state = await this.#passes.state(this.#pass, this.#ctx.clock.now());
+      if (state.due > 0 || state.leased > 0) {
+        await sleep(state.due > 0 ? 100 : 500, this.#signal);
+        return false;
+      }
+      await this.#passes.finish(this.#pass, this.#ctx.clock.now());
+    } else if ((await this.#scheduler.countDue()) > 0) {
       // Due but not claimable this instant (another worker holds the rows locked): back off a little.
       if (++this.#idleTurns > 3) await sleep(100, this.#signal);
       return false;

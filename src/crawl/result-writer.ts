@@ -34,6 +34,8 @@ export interface MisreportSink {
 export interface ResultWriterOptions {
   store: ServerStore;
   owner: string;
+  /** This worker's `--region` label, recorded with `owner` on every observation. Default none. */
+  region?: string | null;
   clock: Clock;
   logger: Logger;
   denyList: DenyList | null;
@@ -197,7 +199,12 @@ export class ResultWriter {
       await this.#checkMisreports(polls);
       // The store holds the cap again under a lock, with the counts of every crawler sharing it.
       const spamCap = this.opts.spamCap ?? SPAM_CAP_PER_REGISTRABLE;
-      const res = await this.opts.store.complete(this.opts.owner, polls, { candidates, now, spamCap });
+      const res = await this.opts.store.complete(
+        this.opts.owner,
+        polls,
+        { candidates, now, spamCap },
+        this.opts.region ?? null,
+      );
       if (res.spamCapped.length > 0) recountCapped(stats, candidates, new Set(res.spamCapped));
       addAdmissionStats(this.admission, stats);
       this.written += res.written;

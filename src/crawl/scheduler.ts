@@ -56,8 +56,18 @@ export interface DueSchedulerOptions {
  */
 export class DueScheduler {
   readonly leaseMillis: number;
+  #notAttemptedSince: Date | undefined;
   constructor(private readonly opts: DueSchedulerOptions) {
     this.leaseMillis = opts.leaseMillis ?? LEASE_MILLIS;
+    this.#notAttemptedSince = opts.notAttemptedSince;
+  }
+
+  /**
+   * A `--once` pass shared with other workers started at `startedAt` (earlier than this worker):
+   * a server any of them attempted since then is not claimed again in the pass.
+   */
+  passStartedAt(startedAt: Date): void {
+    this.#notAttemptedSince = startedAt;
   }
 
   /** Leases up to `n` due servers. */
@@ -68,7 +78,7 @@ export class DueScheduler {
       now: this.opts.clock.now(),
       limit: n,
       leaseMillis: this.leaseMillis,
-      ...(this.opts.notAttemptedSince ? { notAttemptedSince: this.opts.notAttemptedSince } : {}),
+      ...(this.#notAttemptedSince ? { notAttemptedSince: this.#notAttemptedSince } : {}),
     });
   }
 
@@ -82,7 +92,7 @@ export class DueScheduler {
 
   /** Servers due now and unclaimed (for this pass, when it is one). */
   countDue(): Promise<number> {
-    return this.opts.store.countDue(this.opts.clock.now(), this.opts.notAttemptedSince);
+    return this.opts.store.countDue(this.opts.clock.now(), this.#notAttemptedSince);
   }
 
   /** Milliseconds until the earliest next due time (0 if something is due), capped at `maxMillis`. */

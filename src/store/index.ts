@@ -3,6 +3,7 @@ export { isConnectionError, isPostgresUrl } from "./db.js";
 export { openDb } from "./open.js";
 export { migrate } from "./migrate.js";
 export { ServerStore } from "./servers.js";
+export { CrawlPassStore, type CrawlPass, type PassState } from "./crawl-passes.js";
 export type { ClaimOptions, RegistrableCount } from "./servers.js";
 export type {
   ActivityWeekRecord,

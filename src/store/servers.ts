@@ -115,11 +115,11 @@ WITH v AS (
   INSERT INTO observations (domain, observed_at, outcome, http_status, software_name, software_version, fork,
     users_total, users_active_month, users_active_halfyear, local_posts, peers_count, registrations_open,
     response_time_ms, reported_users_total, reported_users_active_month, reported_users_active_halfyear,
-    reported_local_posts)
+    reported_local_posts, worker_id, region)
   SELECT v.domain, v.observed_at, v.outcome, v.http_status, v.software_name, v.software_version, v.fork,
     v.users_total, v.users_active_month, v.users_active_halfyear, v.local_posts, v.peers_count,
     v.registrations_open, v.response_time_ms, v.reported_users_total, v.reported_users_active_month,
-    v.reported_users_active_halfyear, v.reported_local_posts
+    v.reported_users_active_halfyear, v.reported_local_posts, $1, $3::text
   FROM v JOIN upd ON upd.domain = v.domain
   ON CONFLICT (domain, observed_at) DO NOTHING
   RETURNING 1
@@ -299,12 +299,14 @@ export class ServerStore {
    * Records a batch of finished polls for rows `owner` leases: latest state, one observation each,
    * next due time, lease cleared. With `discovered`, the names the batch's peers lists yielded are
    * inserted in the same transaction, so a crash can never record a poll and lose what it found.
-   * Returns how many polls were written and the domains that were new.
+   * Returns how many polls were written and the domains that were new. Each observation records
+   * `owner` (the worker id) and the worker's `region` label.
    */
   async complete(
     owner: string,
     results: readonly CompletedPoll[],
     discovered?: { candidates: readonly ServerCandidate[]; now: Date; spamCap?: number },
+    region: string | null = null,
   ): Promise<{ written: number; newDomains: string[]; spamCapped: string[] }> {
     if (results.length === 0 && (!discovered || discovered.candidates.length === 0)) {
       return { written: 0, newDomains: [], spamCapped: [] };
@@ -322,6 +324,7 @@ export class ServerStore {
         const rows = await tx.query<{ written: number }>(COMPLETE_SQL, [
           owner,
           JSON.stringify(results.map(completedToJson)),
+          region,
         ]);
         written = Number(rows[0]?.written ?? 0);
       }

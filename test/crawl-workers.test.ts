@@ -1,0 +1,227 @@
+/**
+ * Several `fedimon crawl --once` processes sharing one pass on one PostgreSQL database, against the
+ * simulation (real captured responses, faults, a spam farm). The simulation's request log is the
+ * judge: every server's NodeInfo is fetched exactly once in the pass, and no host ever has two
+ * requests in flight at once, whichever worker sent them. Then one worker is killed (`kill -9`)
+ * mid-pass: the others finish the pass once its leases expire, and no server is polled twice.
+ * Skipped when TEST_DATABASE_URL is unset. Run inside the loopback-only namespace:
+ *   sh scripts/loopback-only.sh npx vitest run --project integration test/crawl-workers.test.ts
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startSim, type Sim } from "../sim/index.js";
+import { nullLogger } from "../src/core/log.js";
+import { openDb, type Db } from "../src/store/index.js";
+import { openPostgres } from "../src/store/postgres.js";
+import { type CliProcess, simFlags, startCli } from "./helpers/cli-process.js";
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (!pgUrl) process.stderr.write("crawl-workers: TEST_DATABASE_URL not set, skipped\n");
+
+/** Population with a spam farm (the smallest that has one). */
+const SERVERS = 200;
+
+/** A throwaway database on the server of TEST_DATABASE_URL; its URL and how to drop it. */
+async function throwawayDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `fedimon_workers_${randomBytes(5).toString("hex")}`;
+  const admin = await openPostgres(base);
+  await admin.exec(`CREATE DATABASE ${name}`);
+  await admin.close();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const a = await openPostgres(base);
+      await a.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.close();
+    },
+  };
+}
+
+/** NodeInfo discovery requests (`/.well-known/nodeinfo`) per host in the simulation's log. */
+function nodeinfoFetches(sim: Sim): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of sim.log.entries()) {
+    if (e.path === "/.well-known/nodeinfo") out.set(e.host, (out.get(e.host) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Each worker's contact, so the simulation's log tells whose each request was (the User-Agent carries it). */
+const contact = (i: number): string => `https://workers.example.test/w${i}`;
+
+/** Hosts of the simulation's log and the workers (User-Agents) that sent them requests. */
+function workersPerHost(sim: Sim): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const e of sim.log.entries()) {
+    let set = out.get(e.host);
+    if (!set) out.set(e.host, (set = new Set()));
+    set.add(e.userAgent);
+  }
+  return out;
+}
+
+/**
+ * Hosts that had requests of two different workers in flight at once. (Within one worker, net/'s
+ * host gate keeps one request per host; the simulation logs a request's end when its response's
+ * `close` event runs, which, when the simulation's event loop stalls on a loaded machine, can be
+ * logged after the same worker's next request arrived: not a breach, and not counted here.)
+ */
+function crossWorkerOverlaps(sim: Sim): string[] {
+  const out: string[] = [];
+  for (const host of sim.log.hosts()) {
+    const rows = sim.log.requestsTo(host);
+    const clash = rows.some((a) =>
+      rows.some(
+        (b) =>
+          a.userAgent !== b.userAgent &&
+          a.startMillis <= b.startMillis &&
+          b.startMillis < (a.endMillis ?? Infinity),
+      ),
+    );
+    if (clash) out.push(host);
+  }
+  return out;
+}
+
+describe.skipIf(!pgUrl)("three crawl workers on one PostgreSQL database share one pass", () => {
+  let sim: Sim;
+  let database: { url: string; drop(): Promise<void> };
+  let db: Db;
+  const procs: CliProcess[] = [];
+
+  beforeAll(async () => {
+    sim = await startSim({ servers: SERVERS, seed: "crawl-workers" });
+  }, 60_000);
+  afterEach(async () => {
+    for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+    await db?.close().catch(() => undefined);
+    await database?.drop();
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  async function freshDatabase(): Promise<void> {
+    database = await throwawayDatabase(pgUrl!);
+    db = await openDb(database.url, { logger: nullLogger }); // migrations applied once, before the workers start
+    sim.log.clear();
+  }
+
+  function worker(i: number, extra: string[] = []): CliProcess {
+    const p = startCli(
+      [
+        "crawl",
+        "--once",
+        "--db",
+        database.url,
+        ...simFlags(sim),
+        "--concurrency",
+        "8",
+        "--worker-id",
+        `w${i}`,
+        "--region",
+        `region-${i}`,
+        "--contact",
+        contact(i),
+        "--json",
+        ...extra,
+      ],
+      { NODE_EXTRA_CA_CERTS: sim.caFile },
+    );
+    procs.push(p);
+    return p;
+  }
+
+  it("fetches every server's NodeInfo exactly once, one request per host at a time", async () => {
+    await freshDatabase();
+    const workers = [0, 1, 2].map((i) => worker(i));
+    const exits = await Promise.all(workers.map((w) => w.exited));
+    const fetches = nodeinfoFetches(sim);
+    const twice = [...fetches].filter(([, n]) => n > 1);
+    const shared = [...workersPerHost(sim)].filter(([, w]) => w.size > 1).map(([host]) => host);
+    const overlapping = crossWorkerOverlaps(sim);
+    const summaries = workers.map((w) => JSON.parse(w.stdout.at(-1) ?? "{}") as { polled?: number });
+    process.stderr.write(
+      `crawl-workers: polled ${summaries.map((s) => s.polled).join(" + ")}; NodeInfo fetched on ` +
+        `${fetches.size} hosts, more than once on ${twice.length}; ${shared.length} hosts reached by two workers, ` +
+        `${overlapping.length} with two workers' requests at once; ${sim.log.overlappingHosts().length} hosts with ` +
+        `overlapping requests in the log by the simulation's own timing\n`,
+    );
+    expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+    expect(twice).toEqual([]);
+    // Every request to a host went through the one worker that held its server's lease.
+    expect(shared).toEqual([]);
+    expect(overlapping).toEqual([]);
+    expect(fetches.size).toBeGreaterThan(SERVERS / 2);
+    // Every worker took part, and each observation names its worker and region.
+    expect(summaries.every((s) => (s.polled ?? 0) > 0)).toBe(true);
+    const rows = await db.query<{ worker_id: string | null; region: string | null; n: number }>(
+      "SELECT worker_id, region, count(*)::int AS n FROM observations GROUP BY 1, 2 ORDER BY 1",
+    );
+    expect(rows.map((r) => [r.worker_id, r.region])).toEqual([
+      ["w0", "region-0"],
+      ["w1", "region-1"],
+      ["w2", "region-2"],
+    ]);
+    const perDomain = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM observations GROUP BY domain HAVING count(*) > 1",
+    );
+    expect(perDomain).toEqual([]);
+  }, 240_000);
+
+  it("finishes the pass after kill -9 of one worker, once its leases expire, polling no server twice", async () => {
+    await freshDatabase();
+    const lease = ["--lease-seconds", "4"];
+    const workers = [0, 1, 2].map((i) => worker(i, lease));
+    const leasedBy = async (owner: string): Promise<string[]> =>
+      (await db.query<{ domain: string }>("SELECT domain FROM servers WHERE lease_owner = $1", [owner])).map(
+        (r) => r.domain,
+      );
+    const observed = async (): Promise<number> =>
+      Number((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM observations"))[0]?.n ?? 0);
+    // Mid-pass: some polls written, and the victim holds leases.
+    const deadline = Date.now() + 120_000;
+    while (!((await observed()) >= 30 && (await leasedBy("w2")).length >= 2)) {
+      if (Date.now() > deadline) throw new Error("the pass never reached its middle with w2 holding leases");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    workers[2]!.child.kill("SIGKILL");
+    const killedAt = performance.now();
+    await workers[2]!.exited;
+    // What it held (claimed, in flight, or finished and not yet written) stays leased to it until the leases expire.
+    const orphaned = await leasedBy("w2");
+    const exits = await Promise.all(workers.slice(0, 2).map((w) => w.exited));
+    const tookOver = await db.query<{ domain: string; worker_id: string }>(
+      "SELECT domain, worker_id FROM observations WHERE domain = ANY($1::text[])",
+      [orphaned],
+    );
+    const twice = await db.query<{ domain: string; n: number }>(
+      "SELECT domain, count(*)::int AS n FROM observations GROUP BY domain HAVING count(*) > 1",
+    );
+    const notPolled = await db.query<{ domain: string }>(
+      "SELECT domain FROM servers WHERE next_due_at IS NOT NULL AND last_attempt_at IS NULL",
+    );
+    const passes = await db.query<{ finished: boolean }>(
+      "SELECT finished_at IS NOT NULL AS finished FROM crawl_passes",
+    );
+    // Requests sent twice: only to servers the dead worker held (it had sent some before it died).
+    const dup = [...nodeinfoFetches(sim)].filter(([, n]) => n > 1).map(([host]) => host);
+    const domainOf = (host: string): string => sim.server(host)?.domain ?? host;
+    process.stderr.write(
+      `crawl-workers: killed w2 holding ${orphaned.length} leases; pass ended ${((performance.now() - killedAt) / 1000).toFixed(1)} s later; ` +
+        `${tookOver.length} of those polled by the others; NodeInfo fetched twice on ${dup.length} hosts\n`,
+    );
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    expect(orphaned.length).toBeGreaterThan(0);
+    expect(tookOver.map((r) => r.domain).sort()).toEqual([...orphaned].sort());
+    expect(tookOver.every((r) => r.worker_id === "w0" || r.worker_id === "w1")).toBe(true);
+    expect(twice).toEqual([]);
+    expect(notPolled).toEqual([]);
+    expect(passes).toEqual([{ finished: true }]);
+    expect(dup.filter((h) => !orphaned.includes(h) && !orphaned.includes(domainOf(h)))).toEqual([]);
+    // Taken-over servers were reached by two workers, one after the other, never at once.
+    expect(crossWorkerOverlaps(sim)).toEqual([]);
+  }, 240_000);
+});
