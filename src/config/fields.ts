@@ -176,7 +176,7 @@ export const CONFIG_FIELDS = {
    * workers take the servers over then.
    */
   leaseSeconds: {
-    schema: z.number().int().min(2).max(3600).default(300),
+    schema: z.number().int().min(2).max(86_400).default(300),
     flag: "--lease-seconds <s>",
     env: ["FEDIMON_LEASE_SECONDS"],
     defaultText: "300",

@@ -32,6 +32,15 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ probeConcurrency: "0" }, {})).toThrow(/probeConcurrency/);
   });
 
+  it("reads the worker's region label and the lease length", () => {
+    expect(loadConfig({}, {})).toMatchObject({ region: null, leaseSeconds: 300 });
+    expect(loadConfig({ region: "eu-west" }, {}).region).toBe("eu-west");
+    expect(loadConfig({}, { FEDIMON_REGION: "ap-south" }).region).toBe("ap-south");
+    expect(loadConfig({ leaseSeconds: "4" }, {}).leaseSeconds).toBe(4);
+    expect(() => loadConfig({ leaseSeconds: "1" }, {})).toThrow(/leaseSeconds/);
+    expect(() => loadConfig({ region: "" }, {})).toThrow(/region/);
+  });
+
   it("splits comma-separated lists", () => {
     const c = loadConfig({ onlyNetworks: "127.0.0.0/8, ::1/128", seeds: "a.social,b.social" }, {});
     expect(c.onlyNetworks).toEqual(["127.0.0.0/8", "::1/128"]);

@@ -4,7 +4,7 @@ import { MemoryLogger, nullLogger } from "../core/log.js";
 import { parseDenyList } from "../domains/index.js";
 import type { HttpRequest } from "../net/types.js";
 import type { Db } from "../store/index.js";
-import { ServerStore } from "../store/index.js";
+import { CrawlPassStore, ServerStore } from "../store/index.js";
 import { testBackends } from "../store/testing.js";
 import { createCrawler, defaultWorkerId, type CrawlerOptions } from "./crawler.js";
 import type { ProgressSnapshot } from "./progress.js";
@@ -66,6 +66,39 @@ for (const backend of testBackends().slice(0, 1)) {
     });
     beforeEach(async () => {
       await db.exec("TRUNCATE servers, observations CASCADE");
+    });
+
+    it("shares one --once pass between crawlers: each server polled once, each returns when the pass is done", async () => {
+      await db.exec("TRUNCATE crawl_passes");
+      const fetcher = new FakeFetcher(fediverse(40), 5);
+      const crawlers = [0, 1, 2].map((i) =>
+        createCrawler({
+          // Only the first has the seed: the others find nothing due at their start, and wait for the pass.
+          config: defaultConfig({
+            seeds: i === 0 ? ["s0.example.com"] : [],
+            concurrency: 4,
+            region: `r${i}`,
+          }),
+          store,
+          passes: new CrawlPassStore(db),
+          fetcher,
+          logger: nullLogger,
+          workerId: `w${i}`,
+          flushIntervalMillis: 20,
+          flushBatchSize: 4,
+        }),
+      );
+      const summaries = await Promise.all(crawlers.map((c) => c.runOnce()));
+      expect(summaries.reduce((n, s) => n + s.polled, 0)).toBe(42);
+      expect(summaries.filter((s) => s.polled > 0).length).toBeGreaterThan(1);
+      const counts = await store.observationCounts();
+      expect(counts.size).toBe(42);
+      expect([...counts.values()].every((c) => c === 1)).toBe(true);
+      const who = await db.query<{ worker_id: string; region: string; n: number }>(
+        "SELECT worker_id, region, count(*)::int AS n FROM observations GROUP BY 1, 2 ORDER BY 1",
+      );
+      expect(who.every((r) => r.region === `r${r.worker_id.slice(1)}`)).toBe(true);
+      expect(await db.query("SELECT 1 FROM crawl_passes WHERE finished_at IS NULL")).toEqual([]);
     });
 
     it("makes one pass from a seed over everything reachable, each server polled once", async () => {
