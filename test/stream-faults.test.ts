@@ -1,5 +1,5 @@
 /**
- * Issue 5, "Show", faults: servers that drop the connection, send malformed frames, stream forever
+ * Stream listener faults: servers that drop the connection, send malformed frames, stream forever
  * without a newline (or never finish a WebSocket message), flood statuses as fast as the socket
  * takes them, or hang; plus robots.txt and opt-out handling. Each listener stays within its memory
  * bound and the healthy servers' statuses are all counted meanwhile. Loopback-only namespace:

@@ -1,5 +1,5 @@
 /**
- * Issue 5, "Show": stream listeners over thousands of statuses from the streaming simulation, on
+ * Stream privacy: stream listeners over thousands of statuses from the streaming simulation, on
  * all three transports, then (1) a dump of the whole database and every captured log line holds no
  * canary, and (2) the stored aggregates equal the counts computed from what the simulation emitted,
  * duplicates across servers included. Runs inside the loopback-only namespace:

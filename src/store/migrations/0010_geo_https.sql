@@ -1,4 +1,4 @@
--- Where servers are and how well they run HTTPS (issue 3). Separate tables keyed by domain, so the
+-- Where servers are and how well they run HTTPS. Separate tables keyed by domain, so the
 -- crawler's `servers` row stays the crawler's; a server's rows go when the server goes.
 
 -- The latest location of each server (refreshed by the daily probe).

@@ -1,4 +1,4 @@
--- Statistics (issue 6): per-server history, network rollups, misreport flags, concentration and
+-- Statistics: per-server history, network rollups, misreport flags, concentration and
 -- coverage over time. Cadence and size arithmetic: docs/stats.md. Raw `observations` (0001) are
 -- kept for a short window, then live on here: one row per server per day (`server_daily`), then one
 -- row per server per month holding the days as arrays (`server_monthly`).
