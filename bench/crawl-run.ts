@@ -16,7 +16,8 @@ import { createLogger } from "../src/core/log.js";
 import { createCrawler } from "../src/crawl/index.js";
 import { createFetcher } from "../src/net/index.js";
 import type { Fetcher } from "../src/net/types.js";
-import { openDb, ServerStore } from "../src/store/index.js";
+import { openDb } from "../src/db/index.js";
+import { ServerStore } from "../src/crawl/store/index.js";
 import { PassProfile } from "./crawl-profile.js";
 
 const { values } = parseArgs({

@@ -22,9 +22,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
-import type { Db } from "../src/store/db.js";
-import { openDb } from "../src/store/open.js";
-import { openPostgres } from "../src/store/postgres.js";
+import type { Db } from "../src/db/db.js";
+import { openDb } from "../src/db/open.js";
+import { openPostgres } from "../src/db/postgres.js";
 import {
   breakdown,
   chartSeries,
@@ -34,7 +34,7 @@ import {
   networkSeries,
   serverHistory,
   storageBytes,
-} from "../src/store/stats.js";
+} from "../src/stats/store/index.js";
 import {
   copyRollups,
   dropSyntheticBase,
@@ -43,7 +43,7 @@ import {
   insertSyntheticServers,
   setLatestFromDaily,
   vacuumAnalyzeAll,
-} from "../src/store/stats-synthetic.js";
+} from "./stats-synthetic.js";
 import { rollupDay, rollupHour } from "../src/stats/jobs.js";
 import { refreshMisreportFlags } from "../src/stats/misreport-job.js";
 import { applyRetention } from "../src/stats/retention.js";

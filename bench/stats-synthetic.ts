@@ -1,5 +1,5 @@
-import type { Db } from "./db.js";
-import { isoDay } from "./stats-history.js";
+import type { Db } from "../src/db/db.js";
+import { isoDay } from "../src/stats/store/history.js";
 
 /**
  * Synthetic, deterministic history for the history benchmark (`npm run bench -- history`): a

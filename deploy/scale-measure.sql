@@ -1,6 +1,6 @@
 -- Bytes per row of the history tables, measured (docs/scale.md). On a throwaway database:
 --   createdb fedimon_scale
---   for f in src/store/migrations/*.sql; do psql -q -v ON_ERROR_STOP=1 -d fedimon_scale -f "$f"; done
+--   for f in src/db/migrations/*.sql; do psql -q -v ON_ERROR_STOP=1 -d fedimon_scale -f "$f"; done
 --   psql -q -d fedimon_scale -f deploy/scale-measure.sql
 -- Rows as the code writes them, in the order it writes them (hour by hour, day by day): one day
 -- of hourly observations, a month of daily rows, a year of monthly rows and 14 days of hourly

@@ -3,12 +3,6 @@
 // compiled JavaScript in dist/.
 import { cpSync, existsSync } from "node:fs";
 
-for (const dir of [
-  "src/store/migrations",
-  "src/store/template",
-  "sim/tls",
-  "sim/templates",
-  "sim/fixtures",
-]) {
+for (const dir of ["src/db/migrations", "src/db/template", "sim/tls", "sim/templates", "sim/fixtures"]) {
   if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (f) => !f.endsWith(".ts") });
 }

@@ -1,14 +1,14 @@
-// Makes the embedded store's template (src/store/template/pgdata.tar.gz): a PGlite data folder
+// Makes the embedded store's template (src/db/template/pgdata.tar.gz): a PGlite data folder
 // with every migration applied. Run `npm run store-template` after adding or changing a migration;
-// the unit test beside src/store/template.ts fails until you do.
+// the unit test beside src/db/template.ts fails until you do.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { c as createTar, x as extractTar } from "tar";
-import { migrate } from "../src/store/migrate.js";
-import { wrapPglite } from "../src/store/pglite.js";
-import { STORE_TEMPLATE } from "../src/store/template.js";
+import { migrate } from "../src/db/migrate.js";
+import { wrapPglite } from "../src/db/pglite.js";
+import { STORE_TEMPLATE } from "../src/db/template.js";
 
 const pg = await PGlite.create("memory://");
 await migrate(wrapPglite(pg));

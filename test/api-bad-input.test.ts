@@ -13,8 +13,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/core/clock.js";
 import { MemoryLogger } from "../src/core/log.js";
-import type { Db } from "../src/store/db.js";
-import { testBackends } from "../src/store/testing.js";
+import type { Db } from "../src/db/db.js";
+import { testBackends } from "../src/db/testing.js";
 import { fillStore, type Filled } from "./api-fixture.js";
 import { invalidity, request, startTestApi, validatorFor, type TestApi } from "./api-harness.js";
 

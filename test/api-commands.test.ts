@@ -12,8 +12,8 @@ import { runExportCommand, runImportCommand, runServeCommand, startApiServer } f
 import { defaultConfig } from "../src/config/config.js";
 import { ManualClock } from "../src/core/clock.js";
 import { MemoryLogger } from "../src/core/log.js";
-import type { Db } from "../src/store/db.js";
-import { testBackends } from "../src/store/testing.js";
+import type { Db } from "../src/db/db.js";
+import { testBackends } from "../src/db/testing.js";
 import { request } from "./api-harness.js";
 
 describe("serve, export and import commands", () => {

@@ -28,7 +28,7 @@ import type { CrawlSummary } from "../src/crawl/index.js";
 import { createFetcher, createGuardedLookup, createResolver, userAgent } from "../src/net/index.js";
 import { DEFAULT_REPOSITORIES, ReleasePoller, type PollSummary } from "../src/releases/index.js";
 import { applyRetention, rollupDay, rollupHour } from "../src/stats/index.js";
-import { ServerStore, type ServerRecord } from "../src/store/index.js";
+import { ServerStore, type ServerRecord } from "../src/crawl/store/index.js";
 import { StreamService, streamOptions, type StreamSummary } from "../src/stream/index.js";
 import { allServers, simConfig } from "./helpers/crawl-sim.js";
 import {

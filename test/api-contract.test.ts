@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/core/clock.js";
-import type { Db } from "../src/store/db.js";
-import { testBackends } from "../src/store/testing.js";
+import type { Db } from "../src/db/db.js";
+import { testBackends } from "../src/db/testing.js";
 import { fillStore, type Filled } from "./api-fixture.js";
 import {
   expectFilteredWalks,

@@ -18,8 +18,8 @@ import { defaultConfig } from "../src/config/config.js";
 import { ManualClock } from "../src/core/clock.js";
 import { nullLogger } from "../src/core/log.js";
 import { createFetcher } from "../src/net/index.js";
-import type { Db } from "../src/store/db.js";
-import { testBackends } from "../src/store/testing.js";
+import type { Db } from "../src/db/db.js";
+import { testBackends } from "../src/db/testing.js";
 import { fillStore, type Filled } from "./api-fixture.js";
 import { request, startTestApi, type TestApi } from "./api-harness.js";
 

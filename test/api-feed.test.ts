@@ -20,10 +20,10 @@ const LOOPBACK_ONLY = {
 import { startApiJobs } from "../src/api/jobs.js";
 import { ManualClock } from "../src/core/clock.js";
 import { MemoryLogger } from "../src/core/log.js";
-import { appendChanges, listChanges } from "../src/store/api-changes.js";
-import { writeAdoptionSnapshot } from "../src/store/adoption-history.js";
-import type { Db } from "../src/store/db.js";
-import { testBackends } from "../src/store/testing.js";
+import { appendChanges, listChanges } from "../src/api/queries/changes.js";
+import { writeAdoptionSnapshot } from "../src/releases/store/adoption-history.js";
+import type { Db } from "../src/db/db.js";
+import { testBackends } from "../src/db/testing.js";
 import { fillStore, type Filled } from "./api-fixture.js";
 import { request, startTestApi, type TestApi } from "./api-harness.js";
 

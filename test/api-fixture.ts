@@ -7,7 +7,7 @@
  * advisories and patch adoption computed by releases/, and stream counters and trends as the
  * listeners write them. A few servers are soft- and hard-denied, one is an onion name.
  */
-import type { CompletedPoll } from "../src/store/servers-record.js";
+import type { CompletedPoll } from "../src/crawl/store/servers-record.js";
 import type { Observation } from "../src/core/observation.js";
 import type { Advisory, Release } from "../src/releases/types.js";
 import type { HttpsProbe } from "../src/https/types.js";
@@ -16,13 +16,13 @@ import { scoreHttps } from "../src/https/score.js";
 import { parseVersion } from "../src/software/version.js";
 import { recomputeAdoption } from "../src/releases/recompute.js";
 import { rollupDay, rollupHour } from "../src/stats/jobs.js";
-import { appendChanges } from "../src/store/api-changes.js";
-import type { Db } from "../src/store/db.js";
-import { saveHttpsResult, saveServerGeo } from "../src/store/geo-https.js";
-import { upsertAdvisories, upsertReleases } from "../src/store/releases.js";
-import { ServerStore } from "../src/store/servers.js";
-import { writeCoverage } from "../src/store/stats-rollups.js";
-import { writeStreamBatch, writeTrends, type ActivityCountRow } from "../src/store/stream.js";
+import { appendChanges } from "../src/api/queries/changes.js";
+import type { Db } from "../src/db/db.js";
+import { saveHttpsResult, saveServerGeo } from "../src/https/store/geo-https.js";
+import { upsertAdvisories, upsertReleases } from "../src/releases/store/releases.js";
+import { ServerStore } from "../src/crawl/store/servers.js";
+import { writeCoverage } from "../src/stats/store/coverage.js";
+import { writeStreamBatch, writeTrends, type ActivityCountRow } from "../src/stream/store.js";
 import { detectChanges } from "../src/api/feed/detect.js";
 import { refreshPatchStatuses } from "../src/api/patch-status-job.js";
 import { Timeline, type SimServer } from "../sim/timeline.js";

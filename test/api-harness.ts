@@ -13,7 +13,7 @@ import { createApiApp, type ApiApp } from "../src/api/app.js";
 import type { ApiOptions } from "../src/api/options.js";
 import type { Clock } from "../src/core/clock.js";
 import { nullLogger, type Logger } from "../src/core/log.js";
-import type { Db } from "../src/store/db.js";
+import type { Db } from "../src/db/db.js";
 
 /** A running API on loopback. */
 export interface TestApi {

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiThread, type ApiThread } from "../src/api/thread.js";
 import { defaultConfig } from "../src/config/config.js";
 import { nullLogger } from "../src/core/log.js";
-import type { Db } from "../src/store/db.js";
-import { openDb } from "../src/store/open.js";
+import type { Db } from "../src/db/db.js";
+import { openDb } from "../src/db/open.js";
 import { fillStore } from "./api-fixture.js";
 import { request } from "./api-harness.js";
 

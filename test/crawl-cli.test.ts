@@ -21,7 +21,8 @@ import { envTrustingTestCa } from "../sim/tls/trust.js";
 import { startApiServer, type ApiServer } from "../src/api/index.js";
 import { defaultConfig } from "../src/config/config.js";
 import { nullLogger } from "../src/core/log.js";
-import { openDb, ServerStore, type Db, type ServerRecord } from "../src/store/index.js";
+import { openDb, type Db } from "../src/db/index.js";
+import { ServerStore, type ServerRecord } from "../src/crawl/store/index.js";
 import { allServers } from "./helpers/crawl-sim.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers, checked field by field

@@ -16,8 +16,9 @@ import {
   createResolver,
   type FetcherWithStats,
 } from "../src/net/index.js";
-import { GeoHttpsStore, getGeoHttps, type GeoHttpsView } from "../src/store/geo-https.js";
-import { openDb, ServerStore, type Db, type ServerRecord } from "../src/store/index.js";
+import { GeoHttpsStore, getGeoHttps, type GeoHttpsView } from "../src/https/store/geo-https.js";
+import { openDb, type Db } from "../src/db/index.js";
+import { ServerStore, type ServerRecord } from "../src/crawl/store/index.js";
 import { allServers, simConfig } from "./helpers/crawl-sim.js";
 
 const SERVERS = 300;

@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { normalizeDomain } from "../src/domains/index.js";
-import { openDb, ServerStore } from "../src/store/index.js";
+import { openDb } from "../src/db/index.js";
+import { ServerStore } from "../src/crawl/store/index.js";
 import { allServers, compareWithSim, summarise } from "./helpers/crawl-sim.js";
 
 const SERVERS = Number(process.env.CRAWL_KILL_SERVERS ?? 1500);

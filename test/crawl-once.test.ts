@@ -10,7 +10,8 @@ import { nullLogger } from "../src/core/log.js";
 import { createCrawler, type CrawlSummary } from "../src/crawl/index.js";
 import { normalizeDomain } from "../src/domains/index.js";
 import { createFetcher, type FetcherWithStats } from "../src/net/index.js";
-import { openDb, ServerStore, type Db, type ServerRecord } from "../src/store/index.js";
+import { openDb, type Db } from "../src/db/index.js";
+import { ServerStore, type ServerRecord } from "../src/crawl/store/index.js";
 import type { FrequencyCounts } from "../src/stats/index.js";
 import { allServers, compareWithSim, simConfig, summarise } from "./helpers/crawl-sim.js";
 

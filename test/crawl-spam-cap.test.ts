@@ -13,8 +13,9 @@ import { nullLogger } from "../src/core/log.js";
 import { createCrawler, type CrawlSummary } from "../src/crawl/index.js";
 import { SPAM_CAP_PER_REGISTRABLE } from "../src/domains/index.js";
 import { createFetcher } from "../src/net/index.js";
-import { openDb, ServerStore, type Db } from "../src/store/index.js";
-import { openPostgres } from "../src/store/postgres.js";
+import { openDb, type Db } from "../src/db/index.js";
+import { ServerStore } from "../src/crawl/store/index.js";
+import { openPostgres } from "../src/db/postgres.js";
 import { allServers, simConfig } from "./helpers/crawl-sim.js";
 
 /** The smallest population with a spam farm (100 listed names). */

@@ -11,8 +11,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { nullLogger } from "../src/core/log.js";
-import { openDb, type Db } from "../src/store/index.js";
-import { openPostgres } from "../src/store/postgres.js";
+import { openDb, type Db } from "../src/db/index.js";
+import { openPostgres } from "../src/db/postgres.js";
 import { type CliProcess, simFlags, startCli } from "./helpers/cli-process.js";
 
 const pgUrl = process.env.TEST_DATABASE_URL;

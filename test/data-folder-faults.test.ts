@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
-import { openDb, readLockHolder, ServerStore } from "../src/store/index.js";
+import { openDb, readLockHolder } from "../src/db/index.js";
+import { ServerStore } from "../src/crawl/store/index.js";
 import { allServers } from "./helpers/crawl-sim.js";
 import { type CliProcess, freePort, runCli, simFlags, startCli } from "./helpers/cli-process.js";
 

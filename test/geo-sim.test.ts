@@ -24,17 +24,17 @@ import {
   createResolver,
   type FetcherWithStats,
 } from "../src/net/index.js";
-import type { Db } from "../src/store/db.js";
+import type { Db } from "../src/db/db.js";
 import {
   cdnShare,
   ipv6Share,
   serversByCountry,
   serversByGrade,
   serversByNetwork,
-} from "../src/store/geo-https-stats.js";
-import { getGeoHttps, saveHttpsResult, saveServerGeo } from "../src/store/geo-https.js";
-import { openDb } from "../src/store/open.js";
-import { ServerStore } from "../src/store/servers.js";
+} from "../src/https/store/geo-https-stats.js";
+import { getGeoHttps, saveHttpsResult, saveServerGeo } from "../src/https/store/geo-https.js";
+import { openDb } from "../src/db/open.js";
+import { ServerStore } from "../src/crawl/store/servers.js";
 
 /** The simulation's geography: loopback blocks given countries and networks by its own MMDBs. */
 const COUNTRY_NETWORKS = [

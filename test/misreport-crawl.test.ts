@@ -20,7 +20,7 @@ import { composeApp, composeCrawler, type App } from "../src/cli/compose.js";
 import { ManualClock } from "../src/core/clock.js";
 import { nullLogger } from "../src/core/log.js";
 import { rollupDay, rollupHour } from "../src/stats/index.js";
-import { ServerStore, type ServerRecord } from "../src/store/index.js";
+import { ServerStore, type ServerRecord } from "../src/crawl/store/index.js";
 import { request, startTestApi, type TestApi } from "./api-harness.js";
 import { allServers, simConfig } from "./helpers/crawl-sim.js";
 

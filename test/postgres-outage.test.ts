@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { nullLogger } from "../src/core/log.js";
-import { openDb, type Db } from "../src/store/index.js";
+import { openDb, type Db } from "../src/db/index.js";
 import { type CliProcess, freePort, simFlags, startCli } from "./helpers/cli-process.js";
 import { type PgCluster, postgresBinDir, startPgCluster } from "./helpers/pg-cluster.js";
 

@@ -10,11 +10,11 @@ import { createFetcher } from "../src/net/index.js";
 import type { Fetcher } from "../src/net/types.js";
 import { ReleasePoller } from "../src/releases/index.js";
 import { runReleasesCommand } from "../src/cli/compose/releases.js";
-import type { Db } from "../src/store/db.js";
-import { openDb } from "../src/store/open.js";
-import { readAdoptionSnapshot } from "../src/store/adoption-history.js";
-import { getPollState, listPolls } from "../src/store/release-polls.js";
-import { listAdvisories, listReleases } from "../src/store/releases.js";
+import type { Db } from "../src/db/db.js";
+import { openDb } from "../src/db/open.js";
+import { readAdoptionSnapshot } from "../src/releases/store/adoption-history.js";
+import { getPollState, listPolls } from "../src/releases/store/release-polls.js";
+import { listAdvisories, listReleases } from "../src/releases/store/releases.js";
 
 // Runs inside the loopback-only namespace (scripts/loopback-only.sh): the simulated GitHub API
 // listens over HTTPS (test CA) on 127.0.0.1 as api.github.test, named by the simulated DNS server,

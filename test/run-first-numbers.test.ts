@@ -18,7 +18,7 @@ import { envTrustingTestCa } from "../sim/tls/trust.js";
 import { startApiJobs } from "../src/api/jobs.js";
 import { ManualClock } from "../src/core/clock.js";
 import { nullLogger } from "../src/core/log.js";
-import { testBackends } from "../src/store/testing.js";
+import { testBackends } from "../src/db/testing.js";
 import { request, startTestApi } from "./api-harness.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));

@@ -2,9 +2,9 @@
  * Feeds a simulated timeline into a real store through the crawler's own store API (discover,
  * claim, complete) and the geo module's, hour by hour, with an injected clock.
  */
-import type { Db } from "../src/store/db.js";
-import { saveServerGeo } from "../src/store/geo-https.js";
-import { ServerStore } from "../src/store/servers.js";
+import type { Db } from "../src/db/db.js";
+import { saveServerGeo } from "../src/https/store/geo-https.js";
+import { ServerStore } from "../src/crawl/store/servers.js";
 import type { Timeline } from "../sim/timeline.js";
 
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../src/store/db.js";
-import { networkSeries, serverHistory } from "../src/store/stats.js";
-import { testBackends } from "../src/store/testing.js";
+import type { Db } from "../src/db/db.js";
+import { networkSeries, serverHistory } from "../src/stats/store/index.js";
+import { testBackends } from "../src/db/testing.js";
 import { applyRetention } from "../src/stats/retention.js";
 import { Timeline } from "../sim/timeline.js";
 import { feedHour, seedTimeline } from "./stats-feed.js";

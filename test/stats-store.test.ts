@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../src/store/db.js";
+import type { Db } from "../src/db/db.js";
 import {
   breakdown,
   chartSeries,
@@ -12,8 +12,8 @@ import {
   serverHistory,
   storageBytes,
   topServers,
-} from "../src/store/stats.js";
-import { testBackends } from "../src/store/testing.js";
+} from "../src/stats/store/index.js";
+import { testBackends } from "../src/db/testing.js";
 import { OccurrenceCounter } from "../src/stats/coverage.js";
 import { recordCoverage } from "../src/stats/coverage-job.js";
 import { networkTotals, rollupDay, rollupHour } from "../src/stats/jobs.js";

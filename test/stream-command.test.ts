@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStreamingSim, type StreamingSim } from "../sim/streaming.js";
 import { defaultConfig } from "../src/config/index.js";
 import { MemoryLogger } from "../src/core/index.js";
-import { openDb } from "../src/store/open.js";
-import { readActivityCounts, readStreamServers } from "../src/store/stream.js";
+import { openDb } from "../src/db/open.js";
+import { readActivityCounts, readStreamServers } from "../src/stream/store.js";
 import { runStreamCommand } from "../src/cli/compose/stream.js";
 import type { StreamSummary } from "../src/stream/service.js";
 

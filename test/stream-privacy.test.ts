@@ -16,9 +16,9 @@ import {
   userAgent,
   type FetcherWithStats,
 } from "../src/net/index.js";
-import type { Db } from "../src/store/db.js";
-import { openDb } from "../src/store/open.js";
-import { readActivityCounts, readHashtagCounts, readStreamServers, readTrends } from "../src/store/stream.js";
+import type { Db } from "../src/db/db.js";
+import { openDb } from "../src/db/open.js";
+import { readActivityCounts, readHashtagCounts, readStreamServers, readTrends } from "../src/stream/store.js";
 import { streamOptions } from "../src/stream/options.js";
 import { StreamService } from "../src/stream/service.js";
 import { rankTrends } from "../src/stream/trending.js";

@@ -7,7 +7,7 @@ import { constants as zlibConstants } from "node:zlib";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import { registerDocsPage } from "./docs-page.js";
 import { DumpsIndex, registerDumpRoutes } from "./dumps/serve.js";
 import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from "./errors.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ServerListCursor, ServerSort } from "../store/api-servers.js";
+import type { ServerListCursor, ServerSort } from "./queries/servers.js";
 
 /**
  * Opaque pagination cursors: base64url JSON of the sort order, the last sort value and the last

@@ -42,4 +42,4 @@ export {
   type ChangeKind,
   type NewChange,
   type StoredChange,
-} from "../store/api-changes.js";
+} from "./queries/changes.js";

@@ -1,12 +1,12 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import { runDailyDumpJob, type DailyDumpOptions } from "./dumps/job.js";
 import type { BotOptions } from "./feed/bot.js";
 import { postWeeklySummary } from "./feed/bot.js";
 import { detectChanges, type DetectOptions } from "./feed/detect.js";
 import type { StatusPoster } from "./feed/poster.js";
-import { analyzeApiTables } from "../store/api.js";
+import { analyzeApiTables } from "./queries/figures.js";
 import { refreshPatchStatuses } from "./patch-status-job.js";
 
 /** The API's background work and its schedule; each part can be left out. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseExposition } from "../../test/helpers/exposition.js";
-import { openDb } from "../store/open.js";
+import { openDb } from "../db/open.js";
 import { MetricsRegistry, registerCrawlRequestCounts, registerStoreMemory } from "./metrics.js";
 
 /** Default collectors every registry shows (prom-client's). */

@@ -8,8 +8,8 @@ import {
   type MetricObjectWithValues,
   type MetricValue,
 } from "prom-client";
-import type { Db } from "../store/db.js";
-import { wasmMemoryBytes } from "../store/pglite.js";
+import type { Db } from "../db/db.js";
+import { wasmMemoryBytes } from "../db/pglite.js";
 
 /**
  * The API's Prometheus metrics (text exposition format 0.0.4) on prom-client: fedimon's own

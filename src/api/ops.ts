@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { FEDIMON_VERSION } from "../core/version.js";
-import { lastCrawlAt, opsFigures, pingStore, type OpsFigures } from "../store/api.js";
+import { lastCrawlAt, opsFigures, pingStore, type OpsFigures } from "./queries/figures.js";
 import type { Counter, Histogram } from "prom-client";
 import { MetricsRegistry } from "./metrics.js";
 import type { ApiContext } from "./options.js";

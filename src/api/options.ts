@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { StatsOptions } from "../stats/options.js";
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import type { MetricsRegistry } from "./metrics.js";
 import type { ResponseCache } from "./response-cache.js";
 

@@ -6,9 +6,9 @@ import {
   patchStatusOf,
   unknownAssessment,
 } from "../releases/version-model.js";
-import { replacePatchStatuses, type PatchStatusRow } from "../store/api.js";
-import { loadServersForAdoption } from "../store/adoption-history.js";
-import type { Db } from "../store/db.js";
+import { replacePatchStatuses, type PatchStatusRow } from "./queries/figures.js";
+import { loadServersForAdoption } from "../releases/store/adoption-history.js";
+import type { Db } from "../db/db.js";
 
 /**
  * Recomputes every server's patch status with the releases module's own model (branch, latest

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ManualClock } from "../core/clock.js";
 import { MemoryLogger } from "../core/log.js";
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import { installErrorHandling } from "./errors.js";
 import { MetricsRegistry } from "./metrics.js";
 import { resolveApiOptions, type ApiContext } from "./options.js";

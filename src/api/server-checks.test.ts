@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ServerProbes } from "../store/server-checks.js";
-import type { ServerRecord } from "../store/servers-record.js";
+import type { ServerProbes } from "./queries/server-checks.js";
+import type { ServerRecord } from "../crawl/store/servers-record.js";
 import { serverChecks } from "./server-checks.js";
 
 const NOW = new Date("2026-03-10T12:00:00.000Z");

@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import { outcomeKind, type Outcome } from "../core/outcome.js";
 import { HTTPS_PROBE_INTERVAL_MILLIS, httpsProbeAllowed } from "../https/cadence.js";
-import type { RecentPoll, ServerProbes } from "../store/server-checks.js";
-import type { ServerRecord } from "../store/servers-record.js";
+import type { RecentPoll, ServerProbes } from "./queries/server-checks.js";
+import type { ServerRecord } from "../crawl/store/servers-record.js";
 import { OUTCOME_TEXT } from "./outcome-text.js";
 import { iso } from "./schemas/common.js";
 import type { ServerChecks } from "./schemas/servers.js";

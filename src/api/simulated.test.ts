@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import { nullLogger } from "../core/log.js";
 import { backfillSimulatedHistory, type SimulatedServer } from "../stats/simulated-history.js";
-import { openDb } from "../store/open.js";
-import type { Db } from "../store/db.js";
+import { openDb } from "../db/open.js";
+import type { Db } from "../db/db.js";
 import { createApiApp, type ApiApp } from "./app.js";
 
 const NOW = new Date("2026-03-10T15:42:00Z");

@@ -1,4 +1,4 @@
-import { readSimulatedHistory, type SimulatedHistory } from "../store/simulated-history.js";
+import { readSimulatedHistory, type SimulatedHistory } from "../stats/store/simulated-history.js";
 import type { ApiContext } from "./options.js";
 
 const DAY = 86_400_000;

@@ -1,9 +1,9 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import type { Config } from "../config/config.js";
 import { createLogger } from "../core/log.js";
-import type { Db } from "../store/db.js";
-import { PortDb } from "../store/db-port.js";
-import { openPostgres } from "../store/postgres.js";
+import type { Db } from "../db/db.js";
+import { PortDb } from "../db/db-port.js";
+import { openPostgres } from "../db/postgres.js";
 import { createApiApp } from "./app.js";
 import { type MetricFamily, registerCrawlRequestCounts } from "./metrics.js";
 import type { ApiOptions } from "./options.js";

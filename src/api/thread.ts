@@ -1,8 +1,8 @@
 import { MessageChannel, Worker, type TransferListItem } from "node:worker_threads";
 import { systemClock } from "../core/clock.js";
-import type { Db } from "../store/db.js";
-import { serveDbOverPort } from "../store/db-port.js";
-import { dataDirLockOf } from "../store/pglite.js";
+import type { Db } from "../db/db.js";
+import { serveDbOverPort } from "../db/db-port.js";
+import { dataDirLockOf } from "../db/pglite.js";
 import { apiUrl, startServeJobs, type ServeOptions } from "./commands.js";
 import type { ApiThreadData, ApiThreadMessage, MainThreadMessage } from "./thread-worker.js";
 import type { ApiJobs } from "./jobs.js";

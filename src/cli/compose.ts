@@ -14,20 +14,21 @@ import {
   userAgent,
 } from "../net/index.js";
 import type { Fetcher } from "../net/types.js";
-import type { Db } from "../store/index.js";
-import { CrawlPassStore, openDb, ServerStore } from "../store/index.js";
+import type { Db } from "../db/index.js";
+import { CrawlPassStore, ServerStore } from "../crawl/store/index.js";
+import { openDb } from "../db/index.js";
 import { ReleasePoller, type ReleasesSettings } from "../releases/index.js";
 import { StreamService, type StreamOptions } from "../stream/index.js";
 import type { Crawler, CoverageSink } from "../crawl/index.js";
 import { createCrawler, defaultWorkerId } from "../crawl/index.js";
 import { openGeoDatabases } from "../geo/index.js";
-import { GeoHttpsStore } from "../store/geo-https.js";
+import { GeoHttpsStore } from "../https/store/geo-https.js";
 import { recordCoverage } from "../stats/index.js";
 import { cliLogger } from "./terminal.js";
 import { loadKnownFakeList, type KnownFakeList } from "../stats/known-fake.js";
 import { checkNewAnswers, observationAnswer } from "../stats/misreport-answer.js";
 import { loadMisreportOverrides, type MisreportOverride } from "../stats/overrides.js";
-import { replaceMisreportOverrides } from "../store/stats.js";
+import { replaceMisreportOverrides } from "../stats/store/index.js";
 
 /**
  * The one composition root: opens what a command needs from the configuration and connects it by

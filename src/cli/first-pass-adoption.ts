@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { Crawler } from "../crawl/index.js";
 import { recomputeAdoption, type EolTable } from "../releases/index.js";
-import type { Db } from "../store/index.js";
+import type { Db } from "../db/index.js";
 
 /** Options of {@link refreshAdoptionDuringFirstPass}. */
 export interface FirstPassAdoptionOptions {

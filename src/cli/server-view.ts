@@ -1,9 +1,9 @@
 import { getPatchStatus } from "../releases/index.js";
 import { patchStatusOf, unknownAssessment } from "../releases/version-model.js";
-import type { Db } from "../store/index.js";
-import { ServerStore } from "../store/index.js";
-import { getGeoHttps } from "../store/geo-https.js";
-import { listMisreportFlags } from "../store/stats-flags.js";
+import type { Db } from "../db/index.js";
+import { ServerStore } from "../crawl/store/index.js";
+import { getGeoHttps } from "../https/store/geo-https.js";
+import { listMisreportFlags } from "../stats/store/flags.js";
 
 /**
  * What the store knows of one server, in the shape `fedimon server DOMAIN --json` prints and the

@@ -3,8 +3,8 @@ import type { Logger } from "../core/log.js";
 import { recomputeAdoption } from "../releases/recompute.js";
 import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
 import type { KnownFakeList } from "../stats/known-fake.js";
-import { hasCrawled } from "../store/api.js";
-import type { Db } from "../store/index.js";
+import { hasCrawled } from "../stats/store/history.js";
+import type { Db } from "../db/index.js";
 
 const HOUR_MILLIS = 3_600_000;
 const DAY_MILLIS = 24 * HOUR_MILLIS;

@@ -1,5 +1,5 @@
-import type { DenyLevel, DueServer } from "../store/index.js";
-import type { CompletedPoll } from "../store/index.js";
+import type { DenyLevel, DueServer } from "./store/index.js";
+import type { CompletedPoll } from "./store/index.js";
 import { nextCheckDelayMillis } from "./cadence.js";
 import type { ProbeResult } from "./pipeline.js";
 

@@ -1,6 +1,6 @@
 import type { DenyList, DomainNetwork, RegistrableCounts } from "../domains/index.js";
 import { admitNewName, normalizeDomain, SPAM_CAP_PER_REGISTRABLE } from "../domains/index.js";
-import type { ServerCandidate } from "../store/index.js";
+import type { ServerCandidate } from "./store/index.js";
 
 /** A discovered name after normalisation, with where it was found. */
 export interface NormalisedName {

@@ -4,8 +4,8 @@ import { type GeoDatabases, locateServer } from "../geo/index.js";
 import { httpsProbeAllowed, httpsProbeDue, probeServerDaily } from "../https/index.js";
 import { errorLine } from "../net/errors.js";
 import type { Fetcher, HttpRequest, LookupFunction, Resolver } from "../net/index.js";
-import type { GeoHttpsBatch, HttpsResultRow, ServerGeoRow } from "../store/geo-https.js";
-import type { DenyLevel } from "../store/index.js";
+import type { GeoHttpsBatch, HttpsResultRow, ServerGeoRow } from "../https/store/geo-https.js";
+import type { DenyLevel } from "./store/index.js";
 import type { ProbeResult } from "./pipeline.js";
 
 /**

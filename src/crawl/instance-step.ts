@@ -1,7 +1,7 @@
 import type { SoftwareInfo } from "../core/observation.js";
 import type { InstanceData } from "../software/index.js";
 import { parseActivity, parseInstanceV1, parseInstanceV2, parsePeers } from "../software/index.js";
-import type { ActivityWeekRecord, DueServer, InstanceApi, PeersFetch } from "../store/index.js";
+import type { ActivityWeekRecord, DueServer, InstanceApi, PeersFetch } from "./store/index.js";
 import { mastodonApiSupport, offersActivity } from "./mastodon-api.js";
 import type { ProbeHttp, StepFailure } from "./probe-http.js";
 

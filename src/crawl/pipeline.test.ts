@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isOutcome } from "../core/outcome.js";
 import { ManualClock } from "../core/clock.js";
 import { MemoryLogger, nullLogger } from "../core/log.js";
-import type { DueServer } from "../store/index.js";
+import type { DueServer } from "./store/index.js";
 import { probeServer } from "./pipeline.js";
 import type { FakeAnswer } from "./testing.js";
 import { FakeFetcher, nodeInfoAnswers, nodeInfoDoc } from "./testing.js";

@@ -5,7 +5,7 @@ import { emptyObservation } from "../core/observation.js";
 import type { Outcome } from "../core/outcome.js";
 import { errorLine } from "../net/errors.js";
 import type { Fetcher } from "../net/types.js";
-import type { ActivityWeekRecord, DueServer, InstanceApi, PeersFetch } from "../store/index.js";
+import type { ActivityWeekRecord, DueServer, InstanceApi, PeersFetch } from "./store/index.js";
 import { instanceStep } from "./instance-step.js";
 import { mergeObservation } from "./merge.js";
 import { fetchNodeInfo, findWebDomain, hostOf } from "./nodeinfo-step.js";

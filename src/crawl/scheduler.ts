@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import type { DueServer, ServerStore } from "../store/index.js";
+import type { DueServer, ServerStore } from "./store/index.js";
 
 /** How long a claimed server stays leased: 5 min, renewed every {@link LEASE_RENEW_MILLIS} while held. */
 export const LEASE_MILLIS = 5 * 60_000;

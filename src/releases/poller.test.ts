@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import type { Fetcher, HttpRequest, HttpResult } from "../net/types.js";
-import type { Db } from "../store/db.js";
-import { openDb } from "../store/open.js";
-import { getPollState } from "../store/release-polls.js";
-import { listReleases } from "../store/releases.js";
+import type { Db } from "../db/db.js";
+import { openDb } from "../db/open.js";
+import { getPollState } from "./store/release-polls.js";
+import { listReleases } from "./store/releases.js";
 import { ReleasePoller } from "./poller.js";
 
 // The poller's decisions against scripted responses (the real network path is in

@@ -1,14 +1,14 @@
 import { systemClock } from "../core/clock.js";
-import type { Db } from "../store/db.js";
-import type { ServerVersionRow } from "../store/adoption-history.js";
+import type { Db } from "../db/db.js";
+import type { ServerVersionRow } from "./store/adoption-history.js";
 import {
   loadServersForAdoption,
   loadServerVersion,
   loadVersionHistory,
   writeAdoptionSnapshot,
-} from "../store/adoption-history.js";
-import { listAdvisories, listReleases } from "../store/releases.js";
-import { recordRun } from "../store/stats-rollups.js";
+} from "./store/adoption-history.js";
+import { listAdvisories, listReleases } from "./store/releases.js";
+import { recordRun } from "../stats/store/jobs.js";
 import { parseVersion } from "../software/version.js";
 import type { AdoptionServer, AdoptionSnapshot } from "./adoption.js";
 import { computeAdoption } from "./adoption.js";

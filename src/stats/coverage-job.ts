@@ -1,5 +1,5 @@
-import type { Db } from "../store/db.js";
-import { writeCoverage } from "../store/stats.js";
+import type { Db } from "../db/db.js";
+import { writeCoverage } from "./store/index.js";
 import { estimateCoverage, type CoverageReport, type FrequencyCounts } from "./coverage.js";
 
 /**

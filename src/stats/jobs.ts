@@ -1,4 +1,4 @@
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import {
   buildServerDaily,
   dayStart,
@@ -11,7 +11,7 @@ import {
   writeConcentration,
   writeRollup,
   type StoredCoverage,
-} from "../store/stats.js";
+} from "./store/index.js";
 import { concentration, type ConcentrationReport } from "./concentration.js";
 import { refreshMisreportFlags, type MisreportJobOptions } from "./misreport-job.js";
 import { resolveStatsOptions, type StatsOptions } from "./options.js";

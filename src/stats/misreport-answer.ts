@@ -1,6 +1,6 @@
 import type { Observation } from "../core/observation.js";
-import type { Db } from "../store/db.js";
-import { loadAnswerContexts, raiseMisreportFlags } from "../store/stats-flags.js";
+import type { Db } from "../db/db.js";
+import { loadAnswerContexts, raiseMisreportFlags } from "./store/flags.js";
 import { EMPTY_KNOWN_FAKE_LIST, type KnownFakeList } from "./known-fake.js";
 import { knownFakeFlag } from "./misreport.js";
 import {

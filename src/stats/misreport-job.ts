@@ -1,4 +1,4 @@
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import {
   ensureServerKeys,
   loadMisreportOverrides,
@@ -7,7 +7,7 @@ import {
   replaceMisreportOverrides,
   serverKeyRange,
   writeMisreportFlags,
-} from "../store/stats.js";
+} from "./store/index.js";
 import type { KnownFakeList } from "./known-fake.js";
 import type { FarmCandidate } from "./misreport-farm.js";
 import { detectPerServer, finishMisreports, type MisreportResult } from "./misreport.js";

@@ -1,4 +1,4 @@
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import {
   advanceWatermark,
   checkpointEmbedded,
@@ -10,7 +10,7 @@ import {
   observationPeriodsBefore,
   runsBetween,
   vacuumTable,
-} from "../store/stats.js";
+} from "./store/index.js";
 import { rollupDay, rollupHour } from "./jobs.js";
 import { resolveStatsOptions, type StatsOptions } from "./options.js";
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../store/db.js";
-import { readSimulatedHistory } from "../store/simulated-history.js";
-import { networkSeries } from "../store/stats-rollups.js";
-import { serverHistory } from "../store/stats-history.js";
-import { testBackends } from "../store/testing.js";
+import type { Db } from "../db/db.js";
+import { readSimulatedHistory } from "./store/simulated-history.js";
+import { networkSeries } from "./store/rollups.js";
+import { serverHistory } from "./store/history.js";
+import { testBackends } from "../db/testing.js";
 import { backfillSimulatedHistory, simulatedFiguresAt, type SimulatedServer } from "./simulated-history.js";
 
 const NOW = new Date("2026-03-10T15:42:00Z");

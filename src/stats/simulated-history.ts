@@ -1,5 +1,5 @@
 import { parseVersion } from "../software/version.js";
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import {
   readSimulatedHistory,
   recordSimulatedHistory,
@@ -8,9 +8,10 @@ import {
   writeSimulatedDays,
   type SimulatedDay,
   type SimulatedHistory,
-} from "../store/simulated-history.js";
-import { replacePeriods, writeConcentration } from "../store/stats-rollups.js";
-import { writeStreamBatch, type StreamBatch } from "../store/stream.js";
+} from "./store/simulated-history.js";
+import { replacePeriods } from "./store/rollups.js";
+import { writeConcentration } from "./store/concentration.js";
+import { writeStreamBatch, type StreamBatch } from "../stream/store.js";
 import { concentration } from "./concentration.js";
 import { resolveStatsOptions } from "./options.js";
 import { registrationKey, rollupByDimension, versionBranch } from "./totals.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StateRow } from "../store/stats-rollups.js";
+import type { StateRow } from "./store/rollups.js";
 import { toServerState } from "./state.js";
 
 const T = new Date("2026-05-10T12:00:00Z");

@@ -1,4 +1,4 @@
-import type { StateRow } from "../store/stats-rollups.js";
+import type { StateRow } from "./store/rollups.js";
 import { registrationKey, versionBranch } from "./totals.js";
 import type { Answer, ServerState } from "./types.js";
 

@@ -1,13 +1,13 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
-import type { Db } from "../store/db.js";
+import type { Db } from "../db/db.js";
 import {
   readHashtagCounts,
   trailingHashtagUses,
   writeStreamBatch,
   writeTrends,
   type StreamBatch,
-} from "../store/stream.js";
+} from "./store.js";
 import { HOUR_MILLIS, type AggregateBatch, type Aggregator } from "./aggregator.js";
 import { rankTrends, TREND_DEFAULTS, type TrendOptions } from "./trending.js";
 

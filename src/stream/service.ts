@@ -3,13 +3,9 @@ import type { Logger } from "../core/log.js";
 import { normalizeDomain } from "../domains/index.js";
 import { errorLine } from "../net/errors.js";
 import type { Fetcher, LookupFunction } from "../net/index.js";
-import type { Db } from "../store/db.js";
-import {
-  selectStreamServers,
-  streamIneligibility,
-  writeStreamServers,
-  type StreamServerState,
-} from "../store/stream.js";
+import type { Db } from "../db/db.js";
+import { selectStreamServers, writeStreamServers, type StreamServerState } from "./store.js";
+import { streamIneligibility } from "./eligibility.js";
 import { StreamFlusher } from "./flusher.js";
 import type { StreamOptions } from "./options.js";
 import { StatusPipeline, type PipelineCounters } from "./pipeline.js";

@@ -1,4 +1,4 @@
-import type { StreamBatch } from "../store/stream.js";
+import type { StreamBatch } from "./store.js";
 import { HOUR_MILLIS } from "./aggregator.js";
 import { streamBatch } from "./flusher.js";
 import { StatusPipeline } from "./pipeline.js";

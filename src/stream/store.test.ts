@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { activitySeries } from "./api.js";
-import type { Db } from "./db.js";
+import { activitySeries } from "../api/queries/figures.js";
+import type { Db } from "../db/db.js";
 import {
   readActivityCounts,
   readHashtagCounts,
   readStreamServers,
   readTrends,
   selectStreamServers,
-  streamIneligibility,
   trailingHashtagUses,
   writeStreamBatch,
   writeStreamServers,
   writeTrends,
   type ActivityCountRow,
   type StreamServerState,
-} from "./stream.js";
-import { testBackends } from "./testing.js";
+} from "./store.js";
+import { streamIneligibility } from "./eligibility.js";
+import { testBackends } from "../db/testing.js";
 
 const T0 = new Date("2026-03-01T12:00:00.000Z");
 const HOUR = 3_600_000;

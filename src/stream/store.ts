@@ -1,5 +1,5 @@
-import type { MinuteRow, PostCounters } from "../stream/aggregator.js";
-import type { Db } from "./db.js";
+import type { MinuteRow, PostCounters } from "./aggregator.js";
+import type { Db } from "../db/db.js";
 
 /**
  * The stream listeners' tables (migration 0030): per-minute activity counts, per-hour hashtag
@@ -268,10 +268,6 @@ export async function readTrends(db: Db, hour: Date): Promise<TrendRow[]> {
   }));
 }
 
-/** Why a server is not listened to, or null when it may be. */
-export type StreamIneligibility =
-  "unknown" | "denylisted" | "opted_out" | "robots_disallow" | "stream_opted_out" | "no_anonymous_access";
-
 /**
  * The default selection: the `limit` servers with the most monthly active users among those whose
  * last crawl succeeded, of a software family with the Mastodon timeline API, not hard-denied, not
@@ -301,44 +297,24 @@ export async function selectStreamServers(
   return rows.map((r) => r.domain);
 }
 
-/**
- * For servers named by `--stream-servers`: why each one must not be listened to (the crawler's
- * stored outcome `opted_out` / `robots_disallow`, a hard deny, the listeners' own opt-out record),
- * or null. Names the crawler has never seen are allowed (`robots.txt` is still checked before
- * every connection).
- */
-export async function streamIneligibility(
-  db: Db,
-  domains: readonly string[],
-  now: Date,
-): Promise<Map<string, StreamIneligibility | null>> {
-  const out = new Map<string, StreamIneligibility | null>(domains.map((d) => [d, null]));
-  if (domains.length === 0) return out;
-  const rows = await db.query<{
-    domain: string;
-    outcome: string | null;
-    deny_level: string | null;
-    opted_out_until: Date | null;
-    stream_opted_out_until: Date | null;
-  }>(
+/** One named server's consent record: the crawler's stored outcome and opt-outs, the listeners' own. */
+export interface StreamConsentRow {
+  domain: string;
+  outcome: string | null;
+  deny_level: string | null;
+  opted_out_until: Date | null;
+  stream_opted_out_until: Date | null;
+}
+
+/** The consent records of `domains` (every name once; names the crawler never saw have nulls). */
+export async function readStreamConsent(db: Db, domains: readonly string[]): Promise<StreamConsentRow[]> {
+  return db.query<StreamConsentRow>(
     `SELECT d.domain, s.outcome, s.deny_level, s.opted_out_until, st.opted_out_until AS stream_opted_out_until
      FROM unnest($1::text[]) AS d(domain)
      LEFT JOIN servers s ON s.domain = d.domain
      LEFT JOIN stream_servers st ON st.domain = d.domain`,
     [[...domains]],
   );
-  const t = now.getTime();
-  for (const r of rows) {
-    let why: StreamIneligibility | null = null;
-    if (r.deny_level === "hard") why = "denylisted";
-    else if (r.outcome === "opted_out" || (r.opted_out_until && new Date(r.opted_out_until).getTime() > t))
-      why = "opted_out";
-    else if (r.outcome === "robots_disallow") why = "robots_disallow";
-    else if (r.stream_opted_out_until && new Date(r.stream_opted_out_until).getTime() > t)
-      why = "stream_opted_out";
-    out.set(r.domain, why);
-  }
-  return out;
 }
 
 /** One listened server's state, as the listeners report it. */

@@ -3,7 +3,7 @@
 // Configured by environment: CRAWL_DB (data folder), CRAWL_DNS (host:port), CRAWL_SEED, and
 // optionally CRAWL_WORKER (default: a new id per process, as the CLI's).
 import { defaultWorkerId } from "../../src/crawl/index.js";
-import { openDb } from "../../src/store/index.js";
+import { openDb } from "../../src/db/index.js";
 import { simCrawler } from "./crawl-sim.js";
 
 function env(name: string): string {

@@ -7,8 +7,9 @@ import { startSim } from "../../sim/index.js";
 import { createLogger } from "../../src/core/log.js";
 import { createCrawler } from "../../src/crawl/index.js";
 import { createFetcher } from "../../src/net/index.js";
-import type { Db } from "../../src/store/index.js";
-import { openDb, ServerStore } from "../../src/store/index.js";
+import type { Db } from "../../src/db/index.js";
+import { openDb } from "../../src/db/index.js";
+import { ServerStore } from "../../src/crawl/store/index.js";
 import { allServers, compareWithSim, simConfig, summarise } from "./crawl-sim.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);

@@ -7,8 +7,8 @@ import { defaultConfig } from "../../src/config/config.js";
 import { nullLogger } from "../../src/core/log.js";
 import { createCrawler, type Crawler, type CrawlerOptions } from "../../src/crawl/index.js";
 import { createFetcher, type Fetcher } from "../../src/net/index.js";
-import type { Db } from "../../src/store/db.js";
-import { ServerStore, type ServerRecord } from "../../src/store/index.js";
+import type { Db } from "../../src/db/db.js";
+import { ServerStore, type ServerRecord } from "../../src/crawl/store/index.js";
 
 /**
  * The crawler's configuration for a simulation: every lookup through the simulation's DNS server,

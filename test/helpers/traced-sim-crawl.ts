@@ -46,7 +46,7 @@ syncBuiltinESMExports();
 
 const { startSim } = await import("../../sim/index.js");
 const { planStatuses } = await import("../../sim/streaming-content.js");
-const { openDb } = await import("../../src/store/index.js");
+const { openDb } = await import("../../src/db/index.js");
 const { simCrawler } = await import("./crawl-sim.js");
 
 const sim = await startSim({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DumpColumn } from "../../store/api-dumps.js";
+import type { DumpColumn } from "../queries/dumps.js";
 import { canonicalRow, csvCell, csvHeader, csvLine, parquetElement, parquetValue } from "./formats.js";
 
 const cols: DumpColumn[] = [

@@ -1,4 +1,4 @@
-import type { DumpColumn, DumpColumnType } from "../../store/api-dumps.js";
+import type { DumpColumn, DumpColumnType } from "../queries/dumps.js";
 
 /**
  * One row, three encodings: the canonical JSON value of each column (what JSON Lines carries and

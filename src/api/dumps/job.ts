@@ -2,8 +2,8 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../core/log.js";
 import { nullLogger } from "../../core/log.js";
-import { hasCrawled } from "../../store/api.js";
-import type { Db } from "../../store/db.js";
+import { hasCrawled } from "../../stats/store/history.js";
+import type { Db } from "../../db/db.js";
 import { exportDumps, type ExportResult } from "./export.js";
 import { isSetId, LatestPointer } from "./manifest.js";
 

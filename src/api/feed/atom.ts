@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { listChanges, type StoredChange } from "../../store/api-changes.js";
+import { listChanges, type StoredChange } from "../queries/changes.js";
 import type { ApiContext } from "../options.js";
 
 /**

@@ -8,10 +8,10 @@ import {
   getBotPost,
   listChanges,
   releaseBotWeek,
-} from "../../store/api-changes.js";
-import type { StoredChange } from "../../store/api-changes.js";
-import type { Db } from "../../store/db.js";
-import { breakdown } from "../../store/stats-rollups.js";
+} from "../queries/changes.js";
+import type { StoredChange } from "../queries/changes.js";
+import type { Db } from "../../db/db.js";
+import { breakdown } from "../../stats/store/rollups.js";
 import type { StatusPoster } from "./poster.js";
 
 /**

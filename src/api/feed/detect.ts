@@ -1,8 +1,8 @@
-import { readAdoptionSnapshot } from "../../store/adoption-history.js";
-import type { NewChange } from "../../store/api-changes.js";
-import { appendChanges, darkLargeServers, newLargeServers, recentFlags } from "../../store/api-changes.js";
-import type { Db } from "../../store/db.js";
-import { listAdvisories, listReleases } from "../../store/releases.js";
+import { readAdoptionSnapshot } from "../../releases/store/adoption-history.js";
+import type { NewChange } from "../queries/changes.js";
+import { appendChanges, darkLargeServers, newLargeServers, recentFlags } from "../queries/changes.js";
+import type { Db } from "../../db/db.js";
+import { listAdvisories, listReleases } from "../../releases/store/releases.js";
 
 /**
  * Finds notable changes in the store and appends the ones not yet in the change feed (each has a

@@ -1,5 +1,5 @@
-import type { Db } from "./db.js";
-import { listableServerSql } from "./stats-flags.js";
+import type { Db } from "../../db/db.js";
+import { listableServerSql } from "../../stats/store/flags.js";
 
 /**
  * The change feed's table (migration 0050): notable changes, appended idempotently by key, read

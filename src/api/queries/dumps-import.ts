@@ -1,9 +1,9 @@
-import type { Db } from "./db.js";
-import type { DumpColumnType, DumpDatasetName } from "./api-dumps.js";
-import { dumpDataset } from "./api-dumps.js";
-import { recordRun } from "./stats-rollups.js";
-import { advanceWatermark } from "./stats-retention.js";
-import { ensureServerKeys } from "./stats-history.js";
+import type { Db } from "../../db/db.js";
+import type { DumpColumnType, DumpDatasetName } from "./dumps.js";
+import { dumpDataset } from "./dumps.js";
+import { recordRun } from "../../stats/store/jobs.js";
+import { advanceWatermark } from "../../stats/store/retention.js";
+import { ensureServerKeys } from "../../stats/store/history.js";
 
 /**
  * Writes validated dump rows into a store (a mirror starts with another fedimon's history).

@@ -1,6 +1,6 @@
-import type { Db } from "./db.js";
-import { historyUnionSql } from "./stats-history.js";
-import { listableServerSql } from "./stats-flags.js";
+import type { Db } from "../../db/db.js";
+import { historyUnionSql } from "../../stats/store/history.js";
+import { listableServerSql } from "../../stats/store/flags.js";
 
 /**
  * The open-data dumps' datasets: what each holds, its columns with types, and the paged

@@ -1,7 +1,7 @@
-import type { PostCounters } from "../stream/aggregator.js";
-import type { Db } from "./db.js";
-import { postCountersOf } from "./stream.js";
-import { countedServerSql, listableServerSql } from "./stats-flags.js";
+import type { PostCounters } from "../../stream/aggregator.js";
+import type { Db } from "../../db/db.js";
+import { postCountersOf } from "../../stream/store.js";
+import { countedServerSql, listableServerSql } from "../../stats/store/flags.js";
 
 /**
  * Queries the public API needs that no other module owns: operations figures for
@@ -46,12 +46,6 @@ export async function lastReleasePollAt(db: Db): Promise<Date | null> {
     "SELECT max(last_polled_at) AS at FROM release_poll_state",
   );
   return rows[0]?.at ? new Date(rows[0].at) : null;
-}
-
-/** Whether any server was ever polled: before that, the store's aggregates are not computed, not 0. */
-export async function hasCrawled(db: Db): Promise<boolean> {
-  const rows = await db.query("SELECT 1 FROM servers WHERE last_attempt_at IS NOT NULL LIMIT 1");
-  return rows.length > 0;
 }
 
 /** Operations figures for /metrics, read in one round trip. */

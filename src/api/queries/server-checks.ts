@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Db } from "../../db/db.js";
 
 // What the public server page's "checks" read besides the server's row: when the daily probe last
 // located and graded it, its stream listener's state, and its latest polls. Public facts only: no

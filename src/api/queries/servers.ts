@@ -1,6 +1,6 @@
-import type { Db } from "./db.js";
-import { listableServerSql } from "./stats-flags.js";
-import { dateOrNull as date, numOrNull as num } from "./json-rows.js";
+import type { Db } from "../../db/db.js";
+import { listableServerSql } from "../../stats/store/flags.js";
+import { dateOrNull as date, numOrNull as num } from "../../db/json-rows.js";
 
 /**
  * The public server listing: one query with every filter the API offers, keyset

@@ -1,4 +1,4 @@
-import { versionCounts } from "../../store/api.js";
+import { versionCounts } from "../queries/figures.js";
 import {
   cdnShare,
   ipv6Share,
@@ -6,8 +6,9 @@ import {
   serversByGrade,
   serversByNetwork,
   commonDeductions,
-} from "../../store/geo-https-stats.js";
-import { concentrationSeries, lastRunAt } from "../../store/stats-rollups.js";
+} from "../../https/store/geo-https-stats.js";
+import { concentrationSeries } from "../../stats/store/concentration.js";
+import { lastRunAt } from "../../stats/store/jobs.js";
 import type { ApiContext } from "../options.js";
 import { defineRoute } from "../route.js";
 import { historyRange } from "./range.js";

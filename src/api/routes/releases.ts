@@ -1,11 +1,11 @@
 import { ADOPTION_RUN, getReleaseAdoption } from "../../releases/recompute.js";
 import { PATCH_STATUSES } from "../../releases/types.js";
-import { readAdoptionSnapshot } from "../../store/adoption-history.js";
-import { exposureRows, type ExposureRow } from "../../store/api.js";
-import { listAdvisories, listReleases } from "../../store/releases.js";
-import { anyBranchPatchDay, branchPatchHistory } from "../../store/patch-adoption-history.js";
-import { lastRunAt } from "../../store/stats-rollups.js";
-import type { Db } from "../../store/db.js";
+import { readAdoptionSnapshot } from "../../releases/store/adoption-history.js";
+import { exposureRows, type ExposureRow } from "../queries/figures.js";
+import { listAdvisories, listReleases } from "../../releases/store/releases.js";
+import { anyBranchPatchDay, branchPatchHistory } from "../../releases/store/patch-adoption-history.js";
+import { lastRunAt } from "../../stats/store/jobs.js";
+import type { Db } from "../../db/db.js";
 import { notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
 import { historyRange } from "./range.js";

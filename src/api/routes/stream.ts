@@ -6,9 +6,9 @@ import {
   hashtagSeries,
   isListableOrigin,
   latestHashtagHour,
-} from "../../store/api.js";
-import { listChanges } from "../../store/api-changes.js";
-import { readHashtagCounts, readTrends } from "../../store/stream.js";
+} from "../queries/figures.js";
+import { listChanges } from "../queries/changes.js";
+import { readHashtagCounts, readTrends } from "../../stream/store.js";
 import { badRequest, notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
 import { simulatedAnswer, simulatedHistory } from "../simulated.js";

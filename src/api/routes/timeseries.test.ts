@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SeriesPoint } from "../../store/stats-rollups.js";
+import type { SeriesPoint } from "../../stats/store/rollups.js";
 import { periodStart, toSeries } from "./timeseries.js";
 
 function point(day: string, key: string, users: number): SeriesPoint {

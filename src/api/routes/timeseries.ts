@@ -1,10 +1,11 @@
-import type { SeriesPoint } from "../../store/stats-rollups.js";
-import { lastRunAt, networkSeries } from "../../store/stats-rollups.js";
+import type { SeriesPoint } from "../../stats/store/rollups.js";
+import { lastRunAt } from "../../stats/store/jobs.js";
+import { networkSeries } from "../../stats/store/rollups.js";
 import { badRequest } from "../errors.js";
 import { defineRoute } from "../route.js";
 import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
-import type { Db } from "../../store/db.js";
+import type { Db } from "../../db/db.js";
 import { type METRICS, type SERIES_BY, type STEPS, Timeseries, TimeseriesQuery } from "../schemas/stats.js";
 
 type SeriesBy = (typeof SERIES_BY)[number];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { OUTCOMES } from "../../core/outcome.js";
 import { BRANCH_SUPPORT_STATES, PATCH_STATUSES } from "../../releases/types.js";
-import { SERVER_SORTS } from "../../store/api-servers.js";
+import { SERVER_SORTS } from "../queries/servers.js";
 import {
   Count,
   DateTime,

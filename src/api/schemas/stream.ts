@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANGE_KINDS } from "../../store/api-changes.js";
+import { CHANGE_KINDS } from "../queries/changes.js";
 import {
   Count,
   DateTime,

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { type CommonFlags, configFromFlags } from "../common.js";
 import { addCommandOptions } from "../options.js";
-import { DataDirBusyError, type Db } from "../../store/index.js";
+import { DataDirBusyError, type Db } from "../../db/index.js";
 import { openStore } from "../compose.js";
 import { serverView } from "../server-view.js";
 

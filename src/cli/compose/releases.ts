@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "../../core/clock.js";
 import { nullLogger, type Logger } from "../../core/log.js";
 import type { Fetcher } from "../../net/types.js";
 import { releasesSettings, type PollSummary, type ReleasesInput } from "../../releases/index.js";
-import type { Db } from "../../store/index.js";
+import type { Db } from "../../db/index.js";
 import { buildReleasePoller, composeApp, type AppParts } from "../compose.js";
 
 /** Options of `fedimon releases` beyond the common flags: the poller's settings and `--once`. */

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { emptyObservation } from "../core/observation.js";
+import { emptyObservation } from "../../core/observation.js";
 import { CrawlPassStore } from "./crawl-passes.js";
-import type { Db } from "./db.js";
+import type { Db } from "../../db/db.js";
 import type { ServerCandidate } from "./servers-record.js";
 import { ServerStore } from "./servers.js";
-import { testBackends } from "./testing.js";
+import { testBackends } from "../../db/testing.js";
 
 const T0 = new Date("2026-03-01T12:00:00.000Z");
 const at = (millis: number): Date => new Date(T0.getTime() + millis);

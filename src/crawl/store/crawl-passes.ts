@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Db } from "../../db/db.js";
 
 /** A `crawl --once` pass shared by every worker on one database (see {@link CrawlPassStore}). */
 export interface CrawlPass {

@@ -1,8 +1,8 @@
-import type { Observation, ReportedFigures } from "../core/observation.js";
-import type { Outcome } from "../core/outcome.js";
-import { isOutcome } from "../core/outcome.js";
-import type { DenyLevel } from "../domains/deny-list.js";
-import { numOrNull as num } from "./json-rows.js";
+import type { Observation, ReportedFigures } from "../../core/observation.js";
+import type { Outcome } from "../../core/outcome.js";
+import { isOutcome } from "../../core/outcome.js";
+import type { DenyLevel } from "../../domains/deny-list.js";
+import { numOrNull as num } from "../../db/json-rows.js";
 
 /** Deny-list level of a server (defined with the deny list). */
 export type { DenyLevel };

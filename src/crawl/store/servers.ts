@@ -1,7 +1,7 @@
-import type { Outcome } from "../core/outcome.js";
-import { isOutcome } from "../core/outcome.js";
-import { admitNewName } from "../domains/spam-cap.js";
-import type { Db } from "./db.js";
+import type { Outcome } from "../../core/outcome.js";
+import { isOutcome } from "../../core/outcome.js";
+import { admitNewName } from "../../domains/spam-cap.js";
+import type { Db } from "../../db/db.js";
 import type { CompletedPoll, DueServer, ServerCandidate, ServerRecord, ServerRow } from "./servers-record.js";
 import { cleanText, completedToJson, toDueServer, toServerRecord } from "./servers-record.js";
 

@@ -1,6 +1,6 @@
-import type { HttpsGrade } from "../https/index.js";
-import type { Db } from "./db.js";
-import { countedServerSql } from "./stats-flags.js";
+import type { HttpsGrade } from "../index.js";
+import type { Db } from "../../db/db.js";
+import { countedServerSql } from "../../stats/store/flags.js";
 
 /**
  * Which servers the network-level statistics count: those seen up since `seenUpSince` (a server

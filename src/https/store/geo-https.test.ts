@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ServerGeo } from "../geo/index.js";
-import { scoreHttps, type HttpsProbe } from "../https/index.js";
-import type { Db } from "./db.js";
+import type { ServerGeo } from "../../geo/index.js";
+import { scoreHttps, type HttpsProbe } from "../index.js";
+import type { Db } from "../../db/db.js";
 import {
   cdnShare,
   ipv6Share,
@@ -10,7 +10,7 @@ import {
   serversByNetwork,
 } from "./geo-https-stats.js";
 import { GeoHttpsStore, getGeoHttps, getHttpsProbedAt, saveHttpsResult, saveServerGeo } from "./geo-https.js";
-import { testBackends } from "./testing.js";
+import { testBackends } from "../../db/testing.js";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const DAY = 86_400_000;

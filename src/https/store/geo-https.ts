@@ -1,6 +1,6 @@
-import type { CdnName, CountrySource, ServerGeo } from "../geo/index.js";
-import type { HttpsDeduction, HttpsGrade, HttpsProbe, HttpsScore, Ipv6Probe } from "../https/index.js";
-import type { Db } from "./db.js";
+import type { CdnName, CountrySource, ServerGeo } from "../../geo/index.js";
+import type { HttpsDeduction, HttpsGrade, HttpsProbe, HttpsScore, Ipv6Probe } from "../index.js";
+import type { Db } from "../../db/db.js";
 
 /**
  * Saves what the offline databases say about a server (and, when the daily probe ran, its IPv6

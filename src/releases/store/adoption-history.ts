@@ -1,7 +1,7 @@
-import type { AdoptionSnapshot } from "../releases/adoption.js";
-import type { DailyVersionCount } from "../releases/adoption-curves.js";
-import type { Db } from "./db.js";
-import { countedServerSql } from "./stats-flags.js";
+import type { AdoptionSnapshot } from "../adoption.js";
+import type { DailyVersionCount } from "../adoption-curves.js";
+import type { Db } from "../../db/db.js";
+import { countedServerSql } from "../../stats/store/flags.js";
 
 // What the adoption statistics read from `servers`, and their daily history (version, branch,
 // advisory and status tables). Tables: migrations/0020_releases.sql.

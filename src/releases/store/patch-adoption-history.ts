@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Db } from "../../db/db.js";
 
 // The per-branch patch-adoption history the public API serves (`branch_adoption_daily`,
 // migrations 0020 and 0021): one row per software, branch and day the adoption job ran. The job

@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Db } from "../../db/db.js";
 
 // The release poller's state (ETag, pauses) and its readable log. Tables: migrations/0020_releases.sql.
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getPatchStatus, getReleaseAdoption, recomputeAdoption } from "../releases/recompute.js";
-import { mastodonAdvisoriesAsOf, mastodonReleasesAsOf, releaseOf } from "../releases/testing.js";
-import type { Db } from "./db.js";
+import { getPatchStatus, getReleaseAdoption, recomputeAdoption } from "../recompute.js";
+import { mastodonAdvisoriesAsOf, mastodonReleasesAsOf, releaseOf } from "../testing.js";
+import type { Db } from "../../db/db.js";
 import { loadVersionHistory, readAdoptionSnapshot } from "./adoption-history.js";
 import { getPollState, listPolls, recordPoll, savePollState } from "./release-polls.js";
 import {
@@ -11,7 +11,7 @@ import {
   upsertAdvisories,
   upsertReleases,
 } from "./releases.js";
-import { testBackends } from "./testing.js";
+import { testBackends } from "../../db/testing.js";
 
 const t = (s: string): Date => new Date(s.includes("T") ? s : `${s}T12:00:00Z`);
 

@@ -1,6 +1,6 @@
-import type { Advisory, AdvisoryVulnerability, Release, Severity } from "../releases/types.js";
-import { parseVersion } from "../software/version.js";
-import type { Db } from "./db.js";
+import type { Advisory, AdvisoryVulnerability, Release, Severity } from "../types.js";
+import { parseVersion } from "../../software/version.js";
+import type { Db } from "../../db/db.js";
 
 // The store side of releases/: releases and advisories. The poller's state and log are
 // in release-polls.ts, the adoption history in adoption-history.ts. Tables: migrations/0020_releases.sql.

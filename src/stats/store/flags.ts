@@ -1,9 +1,9 @@
-import type { MisreportFlag, MisreportRuleId, MisreportSubject } from "../stats/misreport-rules.js";
-import type { ClearedFlag, MisreportOverride } from "../stats/overrides.js";
-import type { Answer, Figures } from "../stats/types.js";
-import type { Db } from "./db.js";
-import { jsonRows } from "./json-rows.js";
-import { dayStart, historyUnionSql, isoDay } from "./stats-history.js";
+import type { MisreportFlag, MisreportRuleId, MisreportSubject } from "../misreport-rules.js";
+import type { ClearedFlag, MisreportOverride } from "../overrides.js";
+import type { Answer, Figures } from "../types.js";
+import type { Db } from "../../db/db.js";
+import { jsonRows } from "../../db/json-rows.js";
+import { dayStart, historyUnionSql, isoDay } from "./history.js";
 
 /**
  * Misreport flags and the operator's overrides in the store, and the listing helpers that keep

@@ -1,5 +1,5 @@
-import type { Db } from "./db.js";
-import { jsonRows, numOrNull as num } from "./json-rows.js";
+import type { Db } from "../../db/db.js";
+import { jsonRows, numOrNull as num } from "../../db/json-rows.js";
 
 /**
  * Per-server history: raw observations → one row per server per day (`server_daily`) →
@@ -314,4 +314,10 @@ export async function serverChanges(db: Db, domain: string): Promise<ServerChang
       fork: r.fork,
       registrationsOpen: r.registrations_open,
     }));
+}
+
+/** Whether any server was ever polled: before that, the store's aggregates are not computed, not 0. */
+export async function hasCrawled(db: Db): Promise<boolean> {
+  const rows = await db.query("SELECT 1 FROM servers WHERE last_attempt_at IS NOT NULL LIMIT 1");
+  return rows.length > 0;
 }

@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Db } from "../../db/db.js";
 
 /** Retention primitives (the schedule and its order live in `stats/retention.ts`). */
 

@@ -1,9 +1,7 @@
-import type { ConcentrationReport } from "../stats/concentration.js";
-import type { CoverageReport } from "../stats/coverage.js";
-import { OTHER_KEY, type Dimension, type RollupRow, type Totals } from "../stats/types.js";
-import type { Db } from "./db.js";
-import { dateOrNull as date, jsonRows, numOrNull as num } from "./json-rows.js";
-import { dayStart, isoDay } from "./stats-history.js";
+import { OTHER_KEY, type Dimension, type RollupRow, type Totals } from "../types.js";
+import type { Db } from "../../db/db.js";
+import { dateOrNull as date, jsonRows, numOrNull as num } from "../../db/json-rows.js";
+import { dayStart, isoDay } from "./history.js";
 
 /** One server's last answer as the store holds it (raw observation or daily history). */
 export interface StoredAnswer {
@@ -253,33 +251,6 @@ export async function replacePeriods(
   );
 }
 
-/** Marks a job period as done (`stats_runs`). */
-export async function recordRun(db: Db, kind: string, period: Date): Promise<void> {
-  await db.query(
-    `INSERT INTO stats_runs (kind, period, finished_at) VALUES ($1, $2, now())
-     ON CONFLICT (kind, period) DO UPDATE SET finished_at = EXCLUDED.finished_at`,
-    [kind, period.toISOString()],
-  );
-}
-
-/** When a job of `kind` last finished (for `period` when given); null when it never ran. */
-export async function lastRunAt(db: Db, kind: string, period?: Date): Promise<Date | null> {
-  const rows = await db.query<{ at: Date | string | null }>(
-    "SELECT max(finished_at) AS at FROM stats_runs WHERE kind = $1 AND ($2::timestamptz IS NULL OR period = $2)",
-    [kind, period?.toISOString() ?? null],
-  );
-  return rows[0]?.at ? new Date(rows[0].at) : null;
-}
-
-/** The periods of `kind` done in [from, to). */
-export async function runsBetween(db: Db, kind: string, from: Date, to: Date): Promise<Date[]> {
-  const rows = await db.query<{ period: Date | string }>(
-    "SELECT period FROM stats_runs WHERE kind = $1 AND period >= $2 AND period < $3 ORDER BY period",
-    [kind, from.toISOString(), to.toISOString()],
-  );
-  return rows.map((r) => new Date(r.period));
-}
-
 /** One point of a rollup series. */
 export interface SeriesPoint extends Totals {
   /** Start of the hour, or midnight UTC of the day. */
@@ -439,141 +410,4 @@ export async function breakdown(
     "q.users DESC, q.key",
   );
   return rows.map(toPoint);
-}
-
-/** Stores one day's concentration measures (replacing a previous run). */
-export async function writeConcentration(db: Db, day: Date, c: ConcentrationReport): Promise<void> {
-  await db.query(
-    `INSERT INTO concentration_daily (day, servers, users, top1_share, top5_share, top10_share, hhi_servers,
-       hhi_countries, hhi_networks, gini_users, gini_servers_by_country, gini_servers_by_network,
-       country_known_share, network_known_share)
-     VALUES ($1::date, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-     ON CONFLICT (day) DO UPDATE SET servers = EXCLUDED.servers, users = EXCLUDED.users,
-       top1_share = EXCLUDED.top1_share, top5_share = EXCLUDED.top5_share, top10_share = EXCLUDED.top10_share,
-       hhi_servers = EXCLUDED.hhi_servers, hhi_countries = EXCLUDED.hhi_countries,
-       hhi_networks = EXCLUDED.hhi_networks, gini_users = EXCLUDED.gini_users,
-       gini_servers_by_country = EXCLUDED.gini_servers_by_country,
-       gini_servers_by_network = EXCLUDED.gini_servers_by_network,
-       country_known_share = EXCLUDED.country_known_share, network_known_share = EXCLUDED.network_known_share`,
-    [
-      isoDay(day),
-      c.servers,
-      c.users,
-      c.top1Share,
-      c.top5Share,
-      c.top10Share,
-      c.hhiServers,
-      c.hhiCountries,
-      c.hhiNetworks,
-      c.giniUsers,
-      c.giniServersByCountry,
-      c.giniServersByNetwork,
-      c.countryKnownShare,
-      c.networkKnownShare,
-    ],
-  );
-}
-
-/** Concentration measures per day between two days (inclusive), oldest first. */
-export async function concentrationSeries(
-  db: Db,
-  from: Date,
-  to: Date,
-): Promise<(ConcentrationReport & { day: string })[]> {
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT c.day::text AS day_text, c.* FROM concentration_daily c WHERE c.day >= $1::date AND c.day <= $2::date
-     ORDER BY c.day`,
-    [isoDay(from), isoDay(to)],
-  );
-  return rows.map((r) => ({
-    day: r.day_text as string,
-    servers: Number(r.servers),
-    users: Number(r.users),
-    top1Share: Number(r.top1_share),
-    top5Share: Number(r.top5_share),
-    top10Share: Number(r.top10_share),
-    hhiServers: Number(r.hhi_servers),
-    hhiCountries: Number(r.hhi_countries),
-    hhiNetworks: Number(r.hhi_networks),
-    giniUsers: Number(r.gini_users),
-    giniServersByCountry: Number(r.gini_servers_by_country),
-    giniServersByNetwork: Number(r.gini_servers_by_network),
-    countryKnownShare: Number(r.country_known_share),
-    networkKnownShare: Number(r.network_known_share),
-  }));
-}
-
-/** Stores a coverage report: one row per method at `at` (replacing a previous write at the same instant). */
-export async function writeCoverage(db: Db, at: Date, report: CoverageReport): Promise<void> {
-  for (const e of report.estimates) {
-    await db.query(
-      `INSERT INTO coverage_estimates (at, method, counted, observed, lists, f1, f2, estimate, lower_bound,
-         upper_bound, std_error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (at, method) DO UPDATE SET counted = EXCLUDED.counted, observed = EXCLUDED.observed,
-         lists = EXCLUDED.lists, f1 = EXCLUDED.f1, f2 = EXCLUDED.f2, estimate = EXCLUDED.estimate,
-         lower_bound = EXCLUDED.lower_bound, upper_bound = EXCLUDED.upper_bound, std_error = EXCLUDED.std_error`,
-      [
-        at.toISOString(),
-        e.method,
-        report.counted,
-        e.observed,
-        report.lists,
-        report.f1,
-        report.f2,
-        e.estimate,
-        e.lower,
-        e.upper,
-        e.stdError,
-      ],
-    );
-  }
-}
-
-/** One stored coverage estimate. */
-export interface StoredCoverage {
-  at: Date;
-  method: "chao1" | "chapman";
-  counted: number;
-  observed: number;
-  lists: number;
-  f1: number;
-  f2: number;
-  estimate: number;
-  lower: number;
-  upper: number;
-  stdError: number;
-}
-
-/** Coverage estimates between two instants (inclusive), oldest first. */
-export async function coverageSeries(db: Db, from: Date, to: Date): Promise<StoredCoverage[]> {
-  const rows = await db.query<Record<string, unknown>>(
-    "SELECT * FROM coverage_estimates WHERE at >= $1 AND at <= $2 ORDER BY at, method",
-    [from.toISOString(), to.toISOString()],
-  );
-  return rows.map((r) => ({
-    at: new Date(r.at as string),
-    method: r.method as "chao1" | "chapman",
-    counted: Number(r.counted),
-    observed: Number(r.observed),
-    lists: Number(r.lists),
-    f1: Number(r.f1),
-    f2: Number(r.f2),
-    estimate: Number(r.estimate),
-    lower: Number(r.lower_bound),
-    upper: Number(r.upper_bound),
-    stdError: Number(r.std_error),
-  }));
-}
-
-/** The latest coverage estimates at or before `at` (one per method). */
-export async function latestCoverage(db: Db, at: Date): Promise<StoredCoverage[]> {
-  const rows = await db.query<{ at: Date | string }>(
-    "SELECT max(at) AS at FROM coverage_estimates WHERE at <= $1",
-    [at.toISOString()],
-  );
-  const last = rows[0]?.at;
-  if (!last) return [];
-  const t = new Date(last);
-  return coverageSeries(db, t, t);
 }

@@ -1,5 +1,5 @@
-import type { Db } from "./db.js";
-import { isoDay, type ServerDay } from "./stats-history.js";
+import type { Db } from "../../db/db.js";
+import { isoDay, type ServerDay } from "./history.js";
 
 /**
  * The record of simulated history (migration 0046): which periods of the history tables the demo

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emptyObservation, type Observation } from "../core/observation.js";
-import type { Db } from "./db.js";
-import { jsonRows } from "./json-rows.js";
-import { ServerStore } from "./servers.js";
+import { emptyObservation, type Observation } from "../../core/observation.js";
+import type { Db } from "../../db/db.js";
+import { jsonRows } from "../../db/json-rows.js";
+import { ServerStore } from "../../crawl/store/servers.js";
 import {
   breakdown,
   buildServerDaily,
@@ -20,8 +20,8 @@ import {
   updateBaselines,
   writeMisreportFlags,
   writeRollup,
-} from "./stats.js";
-import { testBackends } from "./testing.js";
+} from "./index.js";
+import { testBackends } from "../../db/testing.js";
 
 const H = 3_600_000;
 const D = 86_400_000;
