@@ -11,7 +11,8 @@ run() {
 }
 run npx tsc -p tsconfig.json --noEmit
 run npx tsc -p web/tsconfig.json --noEmit
-run npx eslint .
+# eslint, then the layering check (.dependency-cruiser.cjs: layers, cycles, sockets).
+run npm run lint --silent
 run npx prettier --check .
 # The dashboard is built before the tests (the browser tests serve this build) and must keep
 # its initial JavaScript within budget.

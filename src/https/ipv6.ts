@@ -1,5 +1,5 @@
 import type { LookupAddress } from "node:dns";
-import net from "node:net";
+import { isIPv6 } from "node:net";
 import type { LookupFunction, Resolver } from "../net/index.js";
 import { handshake } from "./tls-handshake.js";
 
@@ -40,7 +40,7 @@ export async function probeIpv6(domain: string, deps: Ipv6ProbeDeps): Promise<Ip
       return { hasAaaa: false, reachable: false, detail: answer.detail };
     return { hasAaaa: null, reachable: null, detail: answer.detail };
   }
-  if (!answer.addresses.some((a) => net.isIPv6(a))) {
+  if (!answer.addresses.some((a) => isIPv6(a))) {
     return { hasAaaa: false, reachable: false, detail: "no AAAA record" };
   }
   const result = await handshake({
@@ -73,8 +73,8 @@ export function ipv6Only(lookup: LookupFunction): LookupFunction {
       }
       const list: LookupAddress[] = Array.isArray(result)
         ? result
-        : [{ address: String(result), family: net.isIPv6(String(result)) ? 6 : 4 }];
-      const v6 = list.filter((a) => net.isIPv6(a.address));
+        : [{ address: String(result), family: isIPv6(String(result)) ? 6 : 4 }];
+      const v6 = list.filter((a) => isIPv6(a.address));
       if (v6.length === 0) {
         const e: NodeJS.ErrnoException = new Error(`no IPv6 address for ${hostname}`);
         e.code = "ENODATA";

@@ -48,6 +48,24 @@ export async function lastReleasePollAt(db: Db): Promise<Date | null> {
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }
 
+/**
+ * Of the servers never answered at `asOf` (hard-denied ones aside): how many are names the crawler
+ * never contacts (onion, i2p) and how many were not polled yet.
+ */
+export async function neverAnsweredCounts(
+  db: Db,
+  asOf: Date,
+): Promise<{ notContacted: number; notPolled: number }> {
+  const rows = await db.query<{ not_contacted: number | string; not_polled: number | string }>(
+    `SELECT count(*) FILTER (WHERE network <> 'clearnet') AS not_contacted,
+            count(*) FILTER (WHERE network = 'clearnet' AND outcome IS NULL) AS not_polled
+       FROM servers
+      WHERE deny_level IS DISTINCT FROM 'hard' AND last_seen_up_at IS NULL AND first_seen_at <= $1`,
+    [asOf.toISOString()],
+  );
+  return { notContacted: Number(rows[0]?.not_contacted ?? 0), notPolled: Number(rows[0]?.not_polled ?? 0) };
+}
+
 /** Operations figures for /metrics, read in one round trip. */
 export interface OpsFigures {
   /** Servers whose latest poll was at or after `since`, by its outcome (about one poll each per hour). */

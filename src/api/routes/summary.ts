@@ -2,7 +2,12 @@ import { statesAt } from "../../stats/jobs.js";
 import { resolveStatsOptions } from "../../stats/options.js";
 import { rollupByDimension } from "../../stats/totals.js";
 import type { Totals } from "../../stats/types.js";
-import { lastCrawlAt, lastReleasePollAt, latestRollupPeriod } from "../queries/figures.js";
+import {
+  lastCrawlAt,
+  lastReleasePollAt,
+  latestRollupPeriod,
+  neverAnsweredCounts,
+} from "../queries/figures.js";
 import { breakdown } from "../../stats/store/rollups.js";
 import { latestCoverage } from "../../stats/store/coverage.js";
 import type { ApiContext } from "../options.js";
@@ -93,15 +98,9 @@ export async function neverAnsweredBuckets(
   asOf: Date,
   never: number,
 ): Promise<NeverAnsweredBuckets> {
-  const rows = await ctx.db.query<{ not_contacted: number | string; not_polled: number | string }>(
-    `SELECT count(*) FILTER (WHERE network <> 'clearnet') AS not_contacted,
-            count(*) FILTER (WHERE network = 'clearnet' AND outcome IS NULL) AS not_polled
-       FROM servers
-      WHERE deny_level IS DISTINCT FROM 'hard' AND last_seen_up_at IS NULL AND first_seen_at <= $1`,
-    [asOf.toISOString()],
-  );
-  const notContacted = Math.min(never, Number(rows[0]?.not_contacted ?? 0));
-  const notPolledYet = Math.min(never - notContacted, Number(rows[0]?.not_polled ?? 0));
+  const counts = await neverAnsweredCounts(ctx.db, asOf);
+  const notContacted = Math.min(never, counts.notContacted);
+  const notPolledYet = Math.min(never - notContacted, counts.notPolled);
   return { notContacted, notPolledYet, failed: never - notContacted - notPolledYet };
 }
 
