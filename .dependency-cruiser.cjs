@@ -2,7 +2,7 @@
 // fedimon's architecture in code: which folder of src/ may import which, no import cycles, and the
 // few places besides net/ that may touch a socket. `npm run lint` runs it (scripts/test.sh, CI);
 // docs/architecture.md ("Layers") shows the same table. To see it fail:
-// `npx vitest run --project unit scripts/depcruise.test.ts`.
+// `npx vitest run --project unit src/architecture.test.ts`.
 
 /**
  * The layers, lowest first: each folder of src/ and the folders it may import (besides itself).
@@ -10,10 +10,11 @@
  * is refused. sim/, bench/, test/ and scripts/ stand on the side and may import any of src/;
  * unit tests (`*.test.ts`) beside the code may too.
  */
+const FEATURES = ["domains", "software", "geo", "stream", "stats", "https", "releases", "crawl"];
 const LAYERS = {
-  core: [], // contracts everything shares
+  core: [], // the contracts everything shares
   domains: ["core"],
-  db: ["core"], // the Db contract, adapters, migrations; nothing above it
+  db: ["core"], // the Db contract, adapters, open, migrations, template: nothing above it
   software: ["core"],
   geo: ["core"],
   net: ["core", "config"], // the Config *type* only (rule net-reads-config-types-only)
@@ -23,35 +24,8 @@ const LAYERS = {
   https: ["core", "db", "geo", "net", "stats"],
   releases: ["core", "config", "db", "net", "software", "stats"],
   crawl: ["core", "config", "db", "domains", "geo", "https", "net", "software", "stats"],
-  api: [
-    "core",
-    "config",
-    "crawl",
-    "db",
-    "domains",
-    "geo",
-    "https",
-    "net",
-    "releases",
-    "software",
-    "stats",
-    "stream",
-  ],
-  cli: [
-    "api",
-    "core",
-    "config",
-    "crawl",
-    "db",
-    "domains",
-    "geo",
-    "https",
-    "net",
-    "releases",
-    "software",
-    "stats",
-    "stream",
-  ],
+  api: ["core", "config", "db", "net", ...FEATURES],
+  cli: ["core", "config", "db", "net", ...FEATURES, "api"],
 };
 
 /**

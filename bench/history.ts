@@ -6,7 +6,7 @@
  * 2 GB, under 5 s per hourly rollup, under 50 ms per query. `--size small` runs 2,000 servers for
  * 40 days. Results go to bench/results/history.json.
  *
- * How the year is made (synthetic, deterministic figures: src/store/stats-synthetic.ts): servers
+ * How the year is made (synthetic, deterministic figures: bench/stats-synthetic.ts): servers
  * and their locations; one `server_daily` row per server per day, each finished month folded into
  * monthly rows by the real fold; the 7 days before the raw window rolled up by the real daily job
  * (older daily rollups are copies, for their size); the last 48 hours as raw hourly observations,

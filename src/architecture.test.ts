@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +84,16 @@ describe("the layering check (dependency-cruiser)", () => {
       ].sort(),
     );
   }, 120_000);
+
+  it("is the table docs/architecture.md shows", () => {
+    const text = readFileSync(config, "utf8");
+    const table = text.slice(
+      text.indexOf("const FEATURES"),
+      text.indexOf("};\n", text.indexOf("const LAYERS")) + 3,
+    );
+    expect(table).toMatch(/^const FEATURES[^]*const LAYERS = \{[^]*\};\n$/);
+    expect(readFileSync(join(root, "docs/architecture.md"), "utf8")).toContain("```js\n" + table + "```");
+  });
 
   it("passes on the tree", async () => {
     expect(await cruise(root, ["src", "sim", "bench", "scripts", "test"])).toEqual([]);

@@ -90,7 +90,7 @@ export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
   await api.app.listen({ host: opts.config.host, port: opts.config.port });
   const addr = api.app.server.address();
   const url = apiUrl(opts.config.host, typeof addr === "object" && addr ? addr.port : opts.config.port);
-  // A second process on this embedded data folder reads through this API (store/data-dir-lock.ts).
+  // A second process on this embedded data folder reads through this API (db/data-dir-lock.ts).
   dataDirLockOf(db)?.announceApi(url);
   const jobs = startServeJobs(opts, db, clock, publicUrl);
   opts.logger.info("api listening", {

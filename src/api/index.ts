@@ -1,6 +1,6 @@
 // Public surface of api/: the read-only HTTP API with its OpenAPI document, /healthz and
 // /metrics, open-data dumps (export, import, daily job, /dumps/), the change feed (/feed.atom and
-// appendChanges for other modules) and the weekly Mastodon bot post. SQL lives in store/api*.ts.
+// appendChanges for other modules) and the weekly Mastodon bot post. SQL lives in api/queries/.
 export { createApiApp, type ApiApp, type ApiDeps } from "./app.js";
 export { resolveApiOptions, type ApiOptions, type ApiContext, type ResolvedApiOptions } from "./options.js";
 export {

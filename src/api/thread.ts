@@ -76,7 +76,7 @@ export async function startApiThread(opts: ServeOptions & { db: Db }): Promise<A
   }
   worker.on("error", (err) => opts.logger.error("api thread failed", { error: err.message }));
   const url = apiUrl(opts.config.host, port);
-  // A second process on this embedded data folder reads through this API (store/data-dir-lock.ts).
+  // A second process on this embedded data folder reads through this API (db/data-dir-lock.ts).
   dataDirLockOf(opts.db)?.announceApi(url);
   const jobs = startServeJobs(opts, opts.db, opts.clock ?? systemClock, publicUrl);
   opts.logger.info("api listening", { url, thread: true });

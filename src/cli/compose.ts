@@ -235,7 +235,7 @@ export async function composeCrawler(app: App, workerId: string | undefined): Pr
     clock: app.clock,
     denyList: app.denyList,
     workerId: workerId ?? defaultWorkerId(),
-    // An embedded data folder is held by this process alone (store/data-dir-lock.ts).
+    // An embedded data folder is held by this process alone (db/data-dir-lock.ts).
     exclusiveStore: app.db.kind === "pglite",
     // `crawl --once` in several processes: one pass shared between them.
     passes: new CrawlPassStore(app.db),

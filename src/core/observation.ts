@@ -45,7 +45,7 @@ export interface ReportedFigures {
 
 /**
  * Everything one poll learned about one server. Every field the poll could not learn is null
- * (never 0 for unknown). This is the typed value that crosses from `crawl/` into `store/`.
+ * (never 0 for unknown). This is the typed value that crosses from `crawl/` into its store (`crawl/store/`).
  */
 export interface Observation {
   domain: string;

@@ -10,7 +10,7 @@ import type { ProbeResult } from "./pipeline.js";
 
 /**
  * Where the crawler writes locations and HTTPS grades, and reads when each server was last
- * HTTPS-probed. `GeoHttpsStore` (store/geo-https.ts) is the implementation.
+ * HTTPS-probed. `GeoHttpsStore` (https/store/geo-https.ts) is the implementation.
  */
 export interface GeoHttpsSink {
   /** When each domain was last HTTPS-probed (absent: never). One query per claimed batch. */

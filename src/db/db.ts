@@ -1,7 +1,8 @@
 /**
- * The one database contract every query in `store/` is written against: PostgreSQL's dialect,
- * served either by an embedded PGlite or by a PostgreSQL server. Nothing outside
- * `store/` sees SQL.
+ * The one database contract every query is written against: PostgreSQL's dialect, served either
+ * by an embedded PGlite or by a PostgreSQL server. SQL lives only in `db/` and in each feature's
+ * store files (`crawl/store/`, `stats/store/`, `releases/store/`, `https/store/`, `stream/store.ts`,
+ * `api/queries/`); eslint refuses it elsewhere.
  */
 export interface Db {
   readonly kind: "pglite" | "postgres";

@@ -1,5 +1,5 @@
 // Public surface of releases/: upstream releases and security advisories, the branch/patch model,
-// and patch-adoption statistics (docs/releases.md). HTTP only through net/, SQL only in store/.
+// and patch-adoption statistics (docs/releases.md). HTTP only through net/, SQL only in releases/store/.
 export type {
   Advisory,
   AdvisoryVulnerability,

@@ -1,5 +1,5 @@
 -- Upstream releases, security advisories, the release poller's state and log, and the daily
--- patch-adoption history. Owned by src/store/releases.ts.
+-- patch-adoption history. Owned by src/releases/store/.
 
 CREATE TABLE releases (
   repo TEXT NOT NULL,

@@ -1,4 +1,4 @@
--- The stream listeners' counters. Owned by src/store/stream.ts. Counts only: no post
+-- The stream listeners' counters. Owned by src/stream/store.ts. Counts only: no post
 -- text, no account names or ids, no status URIs are ever written here.
 
 -- Per minute, network-wide (origin '*') and per origin server (the host of the status URI;

@@ -1,4 +1,4 @@
--- Public API, open data and change feed. Owned by src/store/api*.ts.
+-- Public API, open data and change feed. Owned by src/api/queries/.
 
 -- Notable changes for the Atom feed and the weekly bot post: new releases and their adoption
 -- milestones, advisories, large servers appearing or going dark, misreport flags. Appended by

@@ -13,7 +13,7 @@ import { dayStart, historyUnionSql, isoDay } from "./history.js";
 /**
  * The condition a `servers` row (alias `alias`) must meet to be shown one by one: not deny-listed.
  * Soft-denied servers count in aggregates and are never listed; hard-denied ones are never contacted.
- * Every listing query in `store/` that names servers uses this.
+ * Every listing query that names servers uses this.
  */
 export function listableServerSql(alias = "s"): string {
   return `${alias}.deny_level IS NULL`;
