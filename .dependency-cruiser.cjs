@@ -21,7 +21,7 @@ const LAYERS = {
   config: ["core", "domains", "net"],
   stream: ["core", "config", "db", "domains", "net"],
   stats: ["core", "db", "domains", "software", "stream"],
-  https: ["core", "db", "geo", "net", "stats"],
+  https: ["core", "db", "domains", "geo", "net", "stats"],
   releases: ["core", "config", "db", "net", "software", "stats"],
   crawl: ["core", "config", "db", "domains", "geo", "https", "net", "software", "stats"],
   api: ["core", "config", "db", "net", ...FEATURES],
