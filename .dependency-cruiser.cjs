@@ -7,7 +7,7 @@
 /**
  * The layers, lowest first: each folder of src/ and the folders it may import (besides itself).
  * A folder appears after every folder it imports, so an arrow from a lower layer to a higher one
- * is refused. sim/, bench/, test/ and scripts/ stand on the side and may import any of src/;
+ * is refused. sim/, bench/, test/, scripts/ and deploy/ stand on the side and may import any of src/;
  * unit tests (`*.test.ts`) beside the code may too.
  */
 const FEATURES = ["domains", "software", "geo", "stream", "stats", "https", "releases", "crawl"];
@@ -107,7 +107,7 @@ module.exports = {
         path: "^src/",
         pathNot: ["\\.test\\.ts$", "/testing\\.ts$", "^src/cli/commands/(sim|demo)\\.ts$"],
       },
-      to: { path: "^(sim|bench|test|scripts)/" },
+      to: { path: "^(sim|bench|test|scripts|deploy)/" },
     },
     {
       name: "not-to-unresolvable",
