@@ -2,12 +2,13 @@ import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
+import { sleep, systemClock } from "../core/clock.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../core/log.js";
 import { normalizeDomain, type DenyList } from "../domains/index.js";
 import type { GeoDatabases } from "../geo/index.js";
 import type { LookupFunction, Resolver } from "../net/index.js";
+import { errorLine } from "../net/errors.js";
 import type { Fetcher } from "../net/types.js";
 import type { CrawlPass, CrawlPassStore, DenyLevel, DueServer, ServerStore } from "./store/index.js";
 import { isConnectionError } from "../db/db.js";
@@ -187,23 +188,10 @@ async function httpsProbeTimes(
     return await sink.httpsProbedAt(batch.map((s) => s.domain));
   } catch (err) {
     log.warn("reading HTTPS probe times failed: no HTTPS probes for this batch", {
-      error: err instanceof Error ? err.message.slice(0, 300) : String(err),
+      error: errorLine(err),
     });
     return null;
   }
-}
-
-function sleep(millis: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, millis);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
@@ -408,7 +396,7 @@ class CrawlRun {
       },
     });
     this.#pool = new TaskPool(probeSlots(o.config), (err) =>
-      this.#log.error("task failed", { error: err instanceof Error ? err.message : String(err) }),
+      this.#log.error("task failed", { error: errorLine(err) }),
     );
     this.#deadlineMillis = o.probeDeadlineMillis ?? PROBE_DEADLINE_MILLIS;
     setMaxListeners(0, this.#hardStop.signal); // one listener per probe in flight
@@ -434,7 +422,7 @@ class CrawlRun {
       await this.#loop();
     } catch (err) {
       failed = err;
-      this.#log.error("crawl loop failed", { error: err instanceof Error ? err.message : String(err) });
+      this.#log.error("crawl loop failed", { error: errorLine(err) });
     } finally {
       await this.#windDown();
     }
@@ -720,8 +708,7 @@ class CrawlRun {
       const queued = await this.#scheduler.countDue();
       this.#publish(queued, this.#pool.size);
     } catch (err) {
-      if (!isConnectionError(err))
-        this.#log.warn("progress failed", { error: err instanceof Error ? err.message : String(err) });
+      if (!isConnectionError(err)) this.#log.warn("progress failed", { error: errorLine(err) });
     } finally {
       this.#emitting = false;
     }
