@@ -80,6 +80,12 @@ describe("fedimon demo", () => {
       last.set("adoption", p);
       return p.statuses.reduce((a: number, s: Json) => a + s.servers, 0) > 0;
     },
+    adoptionHistory: async () => {
+      // The days before the first adoption snapshot are simulated (releases/simulated-adoption.ts).
+      const h = await get("/api/v1/patch-adoption/history");
+      last.set("adoptionHistory", h);
+      return (h.branches ?? []).some((b: Json) => b.points.length >= 25);
+    },
     history: async () => {
       const t = await get("/api/v1/timeseries?metric=servers&step=day");
       last.set("history", t);
@@ -181,12 +187,29 @@ describe("fedimon demo", () => {
     const h = await get(`/api/v1/servers/${list.items[0].domain}/history`);
     expect(h.simulated).toBe(true);
     expect(h.days.length).toBeGreaterThan(0);
+    // So is the patch-adoption history: many days per branch, those before today simulated.
+    const a = last.get("adoptionHistory")!;
+    expect(a.simulated).toBe(true);
+    expect(a.simulatedRange).toEqual(range.daily);
+    const long = a.branches.filter((b: Json) => b.points.length >= 25);
+    expect(long.length).toBeGreaterThanOrEqual(2);
+    for (const b of long) {
+      const simulatedDays = b.points.filter(
+        (p: Json) => Date.parse(`${p.day}T00:00:00Z`) < Date.parse(range.daily.to),
+      );
+      expect(simulatedDays.length).toBeGreaterThanOrEqual(b.points.length - 2);
+      const shares = simulatedDays.map((p: Json) => p.latestShare ?? 0);
+      for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThanOrEqual(shares[i - 1]);
+    }
     // The OpenAPI document describes the labels.
     const doc = await get("/api/openapi.json");
     expect(Object.keys(doc.components.schemas.Summary.properties)).toEqual(
       expect.arrayContaining(["simulated", "simulatedHistory"]),
     );
     expect(Object.keys(doc.components.schemas.Timeseries.properties)).toEqual(
+      expect.arrayContaining(["simulated", "simulatedRange"]),
+    );
+    expect(Object.keys(doc.components.schemas.PatchAdoptionHistory.properties)).toEqual(
       expect.arrayContaining(["simulated", "simulatedRange"]),
     );
   });

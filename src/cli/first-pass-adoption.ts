@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { Crawler } from "../crawl/index.js";
-import { recomputeAdoption, type EolTable } from "../releases/index.js";
+import { recomputeAdoption, writeSimulatedAdoptionHistory, type EolTable } from "../releases/index.js";
 import type { Db } from "../db/index.js";
 
 /** Options of {@link refreshAdoptionDuringFirstPass}. */
@@ -21,7 +21,10 @@ export interface FirstPassAdoptionOptions {
  * stores something new or a day begins, and its first poll usually comes before the crawler has
  * polled anything. So while the first crawl pass fills the store, adoption is recomputed at most
  * every `everyMillis` as servers are polled, and once more when the pass has drained (nothing
- * queued, nothing in flight, twice in a row); then the poller's own schedule takes over. Returns the unsubscribe.
+ * queued, nothing in flight, twice in a row); then the poller's own schedule takes over. In a store
+ * holding simulated history (`fedimon demo`), each of these recomputes also rewrites the simulated
+ * days of the patch-adoption history from its snapshot (releases/simulated-adoption.ts), so the
+ * last one derives them from the whole first pass. Returns the unsubscribe.
  */
 export function refreshAdoptionDuringFirstPass(o: FirstPassAdoptionOptions): () => void {
   const every = o.everyMillis ?? 20_000;
@@ -31,9 +34,16 @@ export function refreshAdoptionDuringFirstPass(o: FirstPassAdoptionOptions): () 
   let busy = false;
   let finished = false;
   let idleSnapshots = 0;
+  // The demo's store: the simulated days of the adoption history, derived from each snapshot of
+  // the pass (the chart fills at once) and replaced by the next, the last from the whole pass.
+  let simulatedDays = new Set<string>();
   const recompute = (): void => {
     busy = true;
     recomputeAdoption(o.db, o.clock.now(), o.eolTable ? { eolTable: o.eolTable } : {})
+      .then(async ({ day, snapshot }) => {
+        simulatedDays = (await writeSimulatedAdoptionHistory(o.db, day, snapshot.branches, simulatedDays))
+          .days;
+      })
       .catch((err: unknown) => log.warn("adoption recompute failed", { error: String(err) }))
       .finally(() => (busy = false));
   };

@@ -63,6 +63,7 @@ export {
   type StatusCount,
   type VersionCount,
 } from "./adoption.js";
+export { simulateBranchHistory, writeSimulatedAdoptionHistory } from "./simulated-adoption.js";
 export { adoptionCurve, daysToShare, type CurvePoint, type DailyVersionCount } from "./adoption-curves.js";
 export {
   recomputeAdoption,

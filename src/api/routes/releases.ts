@@ -8,6 +8,7 @@ import { lastRunAt } from "../../stats/store/jobs.js";
 import type { Db } from "../../db/db.js";
 import { notFound } from "../errors.js";
 import { defineRoute } from "../route.js";
+import { simulatedAnswer, simulatedHistory } from "../simulated.js";
 import { historyRange } from "./range.js";
 import { iso, PENDING_FIRST_PASS } from "../schemas/common.js";
 import {
@@ -199,12 +200,17 @@ export const patchAdoptionHistoryRoute = defineRoute({
   async handler({ query, now, ctx }) {
     const { from, to } = historyRange(query, now);
     const range = { from: iso(from).slice(0, 10), to: iso(to).slice(0, 10) };
-    const rows = await branchPatchHistory(ctx.db, { ...range, software: query.software });
+    const [rows, simulated] = await Promise.all([
+      branchPatchHistory(ctx.db, { ...range, software: query.software }),
+      simulatedHistory(ctx, now),
+    ]);
+    const labels = simulatedAnswer(simulated, "day", from, to);
     const last = rows.reduce<string | null>((m, r) => (m === null || r.day > m ? r.day : m), null);
     if (last === null) {
       const ever = await anyBranchPatchDay(ctx.db);
       return {
         ...range,
+        ...labels,
         computedAt: null,
         pending: ever ? "not computed for these days" : PENDING_FIRST_PASS,
         branches: null,
@@ -217,6 +223,7 @@ export const patchAdoptionHistoryRoute = defineRoute({
     }
     return {
       ...range,
+      ...labels,
       computedAt: await adoptionComputedAt(ctx.db, last),
       pending: null,
       branches: [...branches.values()].map((days) => {

@@ -9,6 +9,7 @@ import {
   intParam,
   named,
   Pending,
+  simulatedFields,
   slugParam,
   timeParam,
 } from "./common.js";
@@ -176,6 +177,7 @@ export const PatchAdoptionHistory = named(
   z.object({
     from: Day,
     to: Day,
+    ...simulatedFields,
     computedAt: ComputedAt,
     pending: Pending,
     branches: z
