@@ -1,6 +1,7 @@
 // The container image runs on a read-only root filesystem with only its working folder and /tmp
 // writable (docs/deploy.md). Without Docker, the same conditions in a mount namespace: the root
-// remounted read-only, tmpfs on /tmp and on the working folder, and there a crawl of the
+// remounted read-only, one tmpfs holding the working folder and the temporary folder (TMPDIR; not
+// over /tmp itself, where a clone of the repository may live), and there a crawl of the
 // simulation on the embedded store (the program's heaviest writer: the data folder unpacked from
 // its template, its lock, the store's files) from the relative default `./fedimon-data`, then
 // `fedimon server DOMAIN --json` reading the store back. Runs inside scripts/loopback-only.sh.
@@ -11,8 +12,10 @@ import { startSim, type Sim } from "../sim/index.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
-/** The working folder: a tmpfs over an empty folder every Linux has. */
-const WORK = "/mnt";
+/** A tmpfs over an empty folder every Linux has: the working folder and the temporary folder. */
+const MNT = "/mnt";
+const WORK = `${MNT}/work`;
+const TMP = `${MNT}/tmp`;
 
 const canMount =
   spawnSync("unshare", ["-rm", "sh", "-c", "mount -o remount,ro,bind / && mount -t tmpfs tmpfs /mnt"], {
@@ -28,13 +31,14 @@ afterAll(async () => {
 });
 
 describe.skipIf(!canMount)("a read-only root filesystem", () => {
-  it("crawls and reads back an embedded store, writing only to the working folder and /tmp", async () => {
+  it("crawls and reads back an embedded store, writing only to the working folder and the temporary folder", async () => {
     const fedimon = `node --import ${TSX} ${MAIN}`;
     const script = [
       "set -e",
       "mount -o remount,ro,bind /",
-      "mount -t tmpfs tmpfs /tmp",
-      `mount -t tmpfs tmpfs ${WORK}`,
+      `mount -t tmpfs tmpfs ${MNT}`,
+      `mkdir ${WORK} ${TMP}`,
+      `export TMPDIR=${TMP}`,
       `cd ${WORK}`,
       // Nothing else can be written.
       `if touch ${fileURLToPath(new URL("..", import.meta.url))}probe 2>/dev/null; then echo root-writable; exit 9; fi`,
