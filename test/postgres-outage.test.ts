@@ -94,6 +94,11 @@ describe.skipIf(!bin.dir)("PostgreSQL stopped and backends terminated under two 
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(await health()).toBe(503);
+    // Every other route says the same, in the API's error body: never a 500.
+    const during = await fetch(`${api}/api/v1/servers?limit=3`);
+    expect(during.status).toBe(503);
+    expect(during.headers.get("retry-after")).toBe("10");
+    expect(((await during.json()) as { code: string }).code).toBe("unavailable");
     await cluster.start();
     await until("/healthz to say 200 again", async () => (await health()) === 200, 30_000);
     db = await openDb(url, { logger: nullLogger });

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Logger } from "../core/log.js";
+import { isConnectionError } from "../db/index.js";
 
 /** The stable error codes of the public API (the `code` of every error body). */
 export type ApiErrorCode =
@@ -86,6 +87,13 @@ function classify(
   err: FastifyError | ApiError | Error,
 ): { status: number; code: ApiErrorCode; message: string } | null {
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
+  // The store is unreachable (restarting, failing over): the answer will come back by itself.
+  if (isConnectionError(err))
+    return {
+      status: 503,
+      code: "unavailable",
+      message: "the store is unreachable for now: try again shortly",
+    };
   const status = (err as FastifyError).statusCode;
   if (status === 429)
     return { status, code: "rate_limited", message: "too many requests: wait as Retry-After says" };
@@ -100,13 +108,15 @@ function classify(
 
 /**
  * Installs the one error path of the API: every error becomes a safe status, code and message
- * (never a stack trace or an internal message); unexpected ones are logged and answered 500. Also
+ * (never a stack trace or an internal message); a store that cannot be reached is a 503 with
+ * Retry-After; unexpected ones are logged and answered 500. Also
  * the 404/405 answer for paths and methods the API does not have, and 400 for malformed URLs.
  */
 export function installErrorHandling(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err: FastifyError | ApiError, req: FastifyRequest, reply: FastifyReply) => {
     const known = classify(err);
     if (known) {
+      if (known.status === 503) reply.header("retry-after", "10");
       sendError(reply, known.status, known.code, known.message);
       return;
     }

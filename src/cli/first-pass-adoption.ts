@@ -3,6 +3,7 @@ import type { Logger } from "../core/log.js";
 import type { Crawler } from "../crawl/index.js";
 import { recomputeAdoption, writeSimulatedAdoptionHistory, type EolTable } from "../releases/index.js";
 import type { Db } from "../db/index.js";
+import { errorLine } from "../net/errors.js";
 
 /** Options of {@link refreshAdoptionDuringFirstPass}. */
 export interface FirstPassAdoptionOptions {
@@ -44,7 +45,7 @@ export function refreshAdoptionDuringFirstPass(o: FirstPassAdoptionOptions): () 
         simulatedDays = (await writeSimulatedAdoptionHistory(o.db, day, snapshot.branches, simulatedDays))
           .days;
       })
-      .catch((err: unknown) => log.warn("adoption recompute failed", { error: String(err) }))
+      .catch((err: unknown) => log.warn("adoption recompute failed", { error: errorLine(err) }))
       .finally(() => (busy = false));
   };
   const off = o.crawler.on("progress", (p) => {
