@@ -3,11 +3,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { addCommandOptions } from "../options.js";
-import { startGithubApiSim } from "../../../sim/github-api.js";
-import { simulatedServerSeeds, streamingCandidates } from "../../../sim/history-seed.js";
-import { startSim } from "../../../sim/index.js";
-import { addStreaming } from "../../../sim/streaming-fediverse.js";
-import { envTrustingTestCa } from "../../../sim/tls/trust.js";
 import { planSimulatedHistory, writeSimulatedHistory } from "../../stats/simulated-history.js";
 import { simulatedActivity } from "../../stream/simulated-activity.js";
 import { openStore } from "../compose.js";
@@ -64,6 +59,20 @@ export function demoCommand(): Command {
       if (!Number.isInteger(streamCount) || streamCount < 0)
         throw new Error("--stream-servers: a whole number");
       const started = Date.now();
+      // The simulation is loaded only by the commands that run it: other commands start faster.
+      const [
+        { startGithubApiSim },
+        { simulatedServerSeeds, streamingCandidates },
+        { startSim },
+        { addStreaming },
+        { envTrustingTestCa },
+      ] = await Promise.all([
+        import("../../../sim/github-api.js"),
+        import("../../../sim/history-seed.js"),
+        import("../../../sim/index.js"),
+        import("../../../sim/streaming-fediverse.js"),
+        import("../../../sim/tls/trust.js"),
+      ]);
       mkdirSync(flags.db, { recursive: true });
       // A new data folder takes a while to create (in a child process): meanwhile the simulation
       // starts and the simulated history is computed.

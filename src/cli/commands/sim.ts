@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { parseLatency, runSimCommand } from "../../../sim/cli.js";
 import { addCommandOptions } from "../options.js";
 
 interface SimFlags {
@@ -20,6 +19,8 @@ export function simCommand(): Command {
   return addCommandOptions(new Command("sim"), "sim")
     .description("Run the simulated fediverse on loopback; prints { dnsServer, caFile, seedDomain, servers }")
     .action(async (flags: SimFlags) => {
+      // Loaded here, not at start: only this command and `demo` need the simulation.
+      const { parseLatency, runSimCommand } = await import("../../../sim/cli.js");
       const servers = Number(flags.servers);
       if (!Number.isInteger(servers) || servers < 1 || servers > 200_000)
         throw new Error("--servers: a whole number from 1 to 200000");
