@@ -24,6 +24,7 @@ export interface ComposeService {
   security_opt?: string[];
   restart?: string;
   network_mode?: string;
+  ports?: string[] | { reset: string[] };
   healthcheck?: { test?: string[]; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
   sysctls?: Record<string, string>;

@@ -18,6 +18,7 @@ const read = (rel: string): string => readFileSync(join(root, rel), "utf8");
 
 const base = readCompose("deploy/compose.yaml");
 const sim = readCompose("deploy/compose.sim.yaml");
+const loopback = readCompose("deploy/compose.sim-loopback.yaml");
 const fedimonServices = (f: ComposeFile): [string, ComposeService][] =>
   Object.entries(f.services).filter(([, s]) => s.image === "fedimon:local" || s.command !== undefined);
 
@@ -158,7 +159,11 @@ describe("deploy/compose.sim.yaml", () => {
 
   const composeWorks = spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0;
   it.skipIf(!composeWorks)("is accepted by docker compose config, alone and over the base file", () => {
-    for (const files of [["deploy/compose.yaml"], ["deploy/compose.yaml", "deploy/compose.sim.yaml"]]) {
+    for (const files of [
+      ["deploy/compose.yaml"],
+      ["deploy/compose.yaml", "deploy/compose.sim.yaml"],
+      ["deploy/compose.yaml", "deploy/compose.sim.yaml", "deploy/compose.sim-loopback.yaml"],
+    ]) {
       const r = spawnSync("docker", ["compose", ...files.flatMap((f) => ["-f", f]), "config", "--quiet"], {
         cwd: root,
         env: { ...process.env, FEDIMON_CONTACT: "test@localhost" },
@@ -166,6 +171,29 @@ describe("deploy/compose.sim.yaml", () => {
       });
       expect(r.stderr, files.join(" + ")).toBe("");
       expect(r.status).toBe(0);
+    }
+  });
+});
+
+describe("deploy/compose.sim-loopback.yaml", () => {
+  it("takes the simulation off every network and puts PostgreSQL in its namespace", () => {
+    expect(loopback.services.sim?.network_mode).toBe("none");
+    expect(loopback.services.sim?.ports).toEqual({ reset: [] });
+    expect(loopback.services.postgres?.network_mode).toBe("service:sim");
+  });
+
+  it("points every fedimon service at PostgreSQL on the namespace's loopback, same credentials", () => {
+    const names = fedimonServices(base).map(([n]) => n);
+    expect(
+      Object.keys(loopback.services)
+        .filter((n) => n !== "sim" && n !== "postgres")
+        .sort(),
+    ).toEqual([...names].sort());
+    for (const name of names) {
+      const url = loopback.services[name]?.environment?.DATABASE_URL ?? "";
+      expect(url, name).toBe(
+        base.services[name]?.environment?.DATABASE_URL?.replace("@postgres:", "@127.0.0.1:"),
+      );
     }
   });
 });
