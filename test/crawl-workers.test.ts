@@ -3,7 +3,10 @@
  * simulation (real captured responses, faults, a spam farm). The simulation's request log is the
  * judge: every server's NodeInfo is fetched exactly once in the pass, and no host ever has two
  * requests in flight at once, whichever worker sent them. Then one worker is killed (`kill -9`)
- * mid-pass: the others finish the pass once its leases expire, and no server is polled twice.
+ * mid-pass: the others finish the pass once its leases expire, and no server is polled twice. And
+ * one is stopped (SIGTERM) mid-pass while a poll of it outlasts the grace: it exits within 10 s
+ * having written what it finished, holding no lease, and the others finish the pass without
+ * waiting for any lease to expire.
  * Skipped when TEST_DATABASE_URL is unset. Run inside the loopback-only namespace:
  *   sh scripts/loopback-only.sh npx vitest run --project integration test/crawl-workers.test.ts
  */
@@ -223,5 +226,96 @@ describe.skipIf(!pgUrl)("three crawl workers on one PostgreSQL database share on
     expect(dup.filter((h) => !orphaned.includes(h) && !orphaned.includes(domainOf(h)))).toEqual([]);
     // Taken-over servers were reached by two workers, one after the other, never at once.
     expect(crossWorkerOverlaps(sim)).toEqual([]);
+  }, 240_000);
+  it("SIGTERM of one worker mid-pass: it exits within 10 s, writes what it finished, and releases its leases", async () => {
+    await freshDatabase();
+    // Leases far longer than the test: the others can finish the pass only if the stopped worker
+    // gives its leases back.
+    const workers = [0, 1, 2].map((i) => worker(i, ["--lease-seconds", "600"]));
+    const count = async (sql: string, owner: string): Promise<number> =>
+      Number((await db.query<{ n: number }>(sql, [owner]))[0]?.n ?? 0);
+    const leasedBy = (owner: string): Promise<number> =>
+      count("SELECT count(*)::int AS n FROM servers WHERE lease_owner = $1", owner);
+    const observedBy = (owner: string): Promise<number> =>
+      count("SELECT count(*)::int AS n FROM observations WHERE worker_id = $1", owner);
+    // Servers whose poll outlasts the stop's 5 s grace (a TLS handshake that never completes, a
+    // body that trickles). The first worker seen polling one, with some polls written already,
+    // is stopped: it cuts that poll short and must give its lease back.
+    const slow = new Set(
+      sim.population.servers
+        .filter((v) => v.fault === "hang_after_accept" || v.fault === "slow_body")
+        .map((v) => v.domain),
+    );
+    const deadline = Date.now() + 150_000;
+    let victim = -1;
+    let cut: string[] = [];
+    while (victim < 0) {
+      if (Date.now() > deadline) throw new Error("no worker was seen polling a slow server mid-pass");
+      const rows = await db.query<{ domain: string; lease_owner: string }>(
+        "SELECT domain, lease_owner FROM servers WHERE lease_owner IS NOT NULL",
+      );
+      for (const i of [0, 1, 2]) {
+        const mine = rows.filter((r) => r.lease_owner === `w${i}` && slow.has(r.domain)).map((r) => r.domain);
+        if (mine.length > 0 && (await observedBy(`w${i}`)) >= 5) {
+          victim = i;
+          cut = mine;
+          break;
+        }
+      }
+      if (victim < 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    const id = `w${victim}`;
+    const stopped = workers[victim]!;
+    const others = workers.filter((w) => w !== stopped);
+    const heldAtStop = await leasedBy(id);
+    const stoppedAt = performance.now();
+    stopped.child.kill("SIGTERM");
+    const exit = await stopped.exited;
+    const stopMillis = performance.now() - stoppedAt;
+    // Right after it exits; nobody else may touch its leases for 600 s.
+    const heldAfter = await leasedBy(id);
+    const stillRunning = others.filter((w) => w.child.exitCode === null).length;
+    const summary = JSON.parse(stopped.stdout.at(-1) ?? "{}") as {
+      polled?: number;
+      written?: number;
+      unwritten?: number;
+      notAttempted?: number;
+    };
+    const stored = await observedBy(id);
+    process.stderr.write(
+      `crawl-workers: SIGTERM to ${id} holding ${heldAtStop} leases: exited ${exit.code} in ${Math.round(stopMillis)} ms ` +
+        `(${stillRunning} others still running), polled ${summary.polled}, written ${summary.written}, stored ${stored}, ` +
+        `not attempted ${summary.notAttempted} (stopped polling ${cut.join(", ")}), leases held after exit ${heldAfter}\n`,
+    );
+    expect(exit.code).toBe(0);
+    expect(stopMillis).toBeLessThan(10_000);
+    expect(stillRunning).toBe(2);
+    expect(heldAfter).toBe(0);
+    expect(summary.polled).toBeGreaterThan(0);
+    expect(summary.notAttempted).toBeGreaterThan(0); // the slow poll, cut short
+    expect(summary.written).toBe(summary.polled);
+    expect(summary.unwritten).toBe(0);
+    expect(stored).toBe(summary.written);
+
+    // The others take over what it let go of and finish the pass long before any lease expires.
+    const exits = await Promise.all(others.map((w) => w.exited));
+    process.stderr.write(
+      `crawl-workers: the pass ended ${((performance.now() - stoppedAt) / 1000).toFixed(1)} s after the SIGTERM\n`,
+    );
+    const rows = async (sql: string, params: unknown[] = []): Promise<unknown[]> => db.query(sql, params);
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    expect(await rows("SELECT domain FROM observations GROUP BY domain HAVING count(*) > 1")).toEqual([]);
+    expect(
+      await rows("SELECT domain FROM servers WHERE next_due_at IS NOT NULL AND last_attempt_at IS NULL"),
+    ).toEqual([]);
+    expect(await rows("SELECT domain FROM servers WHERE lease_owner IS NOT NULL")).toEqual([]);
+    expect(await rows("SELECT finished_at IS NOT NULL AS finished FROM crawl_passes")).toEqual([
+      { finished: true },
+    ]);
+    const retaken = (await rows("SELECT worker_id FROM observations WHERE domain = ANY($1::text[])", [
+      cut,
+    ])) as { worker_id: string }[];
+    expect(retaken).toHaveLength(cut.length);
+    expect(retaken.filter((r) => r.worker_id === id)).toEqual([]);
   }, 240_000);
 });

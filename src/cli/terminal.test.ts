@@ -52,6 +52,39 @@ describe("the terminal line", () => {
     }
   });
 
+  it("with --log-format json off a terminal, turns the command's own messages into JSON records", () => {
+    for (const tty of [false, true]) {
+      const t = terminal(tty);
+      cliLogger({ logLevel: "info", logFormat: "json" }, t.line).info("hello");
+      const view = new ProgressView(t.line);
+      view.note("a.example: refused");
+      view.finish("crawl finished: polled 3\nsecond line");
+      t.line.write("fedimon: it broke", 50);
+      const lines = t
+        .text()
+        .replace(/\r\x1b\[2K/g, "")
+        .trimEnd()
+        .split("\n");
+      if (tty) {
+        expect(lines.slice(1)).toEqual([
+          "a.example: refused",
+          "crawl finished: polled 3",
+          "second line",
+          "fedimon: it broke",
+        ]);
+        continue;
+      }
+      const records = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+      expect(records.map((r) => [r.level, r.msg])).toEqual([
+        [30, "hello"],
+        [30, "a.example: refused"],
+        [30, "crawl finished: polled 3"],
+        [30, "second line"],
+        [50, "fedimon: it broke"],
+      ]);
+    }
+  });
+
   it("draws no live line off a terminal, but notes and the summary still print", () => {
     const t = terminal(false);
     const view = new ProgressView(t.line);

@@ -4,6 +4,7 @@ import { type CommonFlags, configFromFlags } from "../common.js";
 import { addCommandOptions } from "../options.js";
 import { composeApp, composeCrawler, shutdownSignal } from "../compose.js";
 import { formatFailures, nothingReachedLines, ProgressView } from "../progress.js";
+import { stderrLine } from "../terminal.js";
 
 interface CrawlFlags extends CommonFlags {
   once?: boolean;
@@ -79,8 +80,9 @@ export function crawlCommand(): Command {
         process.exitCode = 1;
       }
       if (summary.refusedSeeds.length > 0)
-        console.error(
+        stderrLine.write(
           `refused seeds: ${summary.refusedSeeds.map((r) => `${r.seed} (${r.reason})`).join(", ")}`,
+          40,
         );
       if (flags.json) {
         const cpu = process.cpuUsage();

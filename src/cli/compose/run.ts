@@ -13,6 +13,7 @@ import {
 import { formatCrawlSummary, showProgress } from "../commands/crawl.js";
 import { refreshAdoptionDuringFirstPass } from "../first-pass-adoption.js";
 import { ProgressView } from "../progress.js";
+import { stderrLine } from "../terminal.js";
 import { startStatsJobs } from "../stats-jobs.js";
 
 /** What `fedimon run` runs; a part left null (`--no-api`, `--no-releases`, `--no-stream`) is not started. */
@@ -61,7 +62,7 @@ export async function runEverything(input: RunInput): Promise<void> {
       stops.push(() => started.close());
       const jobs = started.jobs;
       if (jobs) firstPass.push(() => jobs.crawlPassed());
-      console.error(`fedimon: API and dashboard on ${api.url}`);
+      stderrLine.write(`fedimon: API and dashboard on ${api.url}`);
       // Batch work below the API: on Linux a thread's priority is its own, so this lowers the
       // main thread (crawler, listeners, jobs) and the threads it starts, not the API's.
       try {
