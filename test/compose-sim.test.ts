@@ -103,18 +103,34 @@ describe.skipIf(!enabled)("compose with the simulation", () => {
       const interfaces = [...devices.matchAll(/^\s*([^\s:]+):/gm)].map((m) => m[1]);
       expect(interfaces).toEqual(["lo"]);
 
+      // The image logs JSON (FEDIMON_LOG_FORMAT=json): every line the fedimon services wrote is a
+      // JSON object. (`docker logs`, not `docker compose logs`, which puts escape codes before lines.)
+      const containerOf = (service: string): string => compose(["ps", "-a", "-q", service]).stdout.trim();
+      for (const service of ["app", "crawl-1", "crawl-2"]) {
+        const out = docker(["logs", containerOf(service)]);
+        const lines = `${out.stdout}\n${out.stderr}`.split("\n").filter((l) => l.trim() !== "");
+        expect(lines.length, service).toBeGreaterThan(0);
+        expect(
+          lines.filter((l) => !l.startsWith("{")),
+          service,
+        ).toEqual([]);
+      }
+
       // SIGTERM (`docker compose stop`) mid-pass: the worker exits 0 within 10 s and holds no lease.
       const started = Date.now();
       const stop = compose(["stop", "-t", "15", "crawl-1"], 60_000);
       const stopMillis = Date.now() - started;
       expect(stop.status, stop.stderr).toBe(0);
       expect(stopMillis).toBeLessThan(10_000);
-      const container = compose(["ps", "-a", "-q", "crawl-1"]).stdout.trim();
-      expect(docker(["inspect", "-f", "{{.State.ExitCode}}", container]).stdout.trim()).toBe("0");
+      expect(docker(["inspect", "-f", "{{.State.ExitCode}}", containerOf("crawl-1")]).stdout.trim()).toBe(
+        "0",
+      );
       expect(
         sql("SELECT count(*) FROM servers WHERE lease_owner = 'crawl-1' AND lease_expires_at > now()"),
       ).toBe("0");
-      expect(compose(["logs", "crawl-1"]).stdout).toMatch(/crawl stopped: polled \d+ servers/);
+      expect(compose(["logs", "--no-log-prefix", "crawl-1"]).stdout).toMatch(
+        /"msg":"crawl stopped: polled \d+ servers/,
+      );
     } finally {
       compose(["down", "-v", "--timeout", "15"], 120_000);
     }
