@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../src/db/db.js";
 import { openDb } from "../src/db/open.js";
+import { maintainPartitions } from "../src/db/partitions.js";
 import { openPostgres } from "../src/db/postgres.js";
 import {
   breakdown,
@@ -160,6 +161,18 @@ async function benchOne(
   const t0 = performance.now();
   await insertSyntheticServers(db, o.servers, new Date(start.getTime() - 30 * DAY));
   await ensureServerKeys(db);
+  // The partitions a store living through this history would have had made ahead of each period
+  // (src/db/partitions.ts): raw polls only for the raw window, the rest for the whole span.
+  await maintainPartitions(db, now, {
+    from: start,
+    to: now,
+    tables: ["server_daily", "server_monthly", "rollup_hourly", "rollup_daily"],
+  });
+  await maintainPartitions(db, now, {
+    from: new Date(now.getTime() - Math.ceil(o.rawHours / 24) * DAY),
+    to: now,
+    tables: ["observations"],
+  });
 
   // 1. The old part of the year: daily rows, folded month by month by the real fold.
   const foldTimes: number[] = [];

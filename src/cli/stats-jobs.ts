@@ -4,7 +4,7 @@ import { recomputeAdoption } from "../releases/recompute.js";
 import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
 import type { KnownFakeList } from "../stats/known-fake.js";
 import { hasCrawled } from "../stats/store/history.js";
-import type { Db } from "../db/index.js";
+import { maintainPartitions, type Db } from "../db/index.js";
 
 const HOUR_MILLIS = 3_600_000;
 const DAY_MILLIS = 24 * HOUR_MILLIS;
@@ -25,7 +25,7 @@ export interface StatsJobsOptions {
  * The statistics schedule inside `fedimon run`: once a UTC day has ended, the daily rollup (with
  * the misreport rules and concentration) and the retention pass run; then, once an hour has ended,
  * its rollup is written (after the day's, so it applies the flags the day's evaluation raised).
- * Every job is idempotent, so a restart or a second process does no harm. One tick at a time: a
+ * Every hour the history tables' coming partitions are made (src/db/partitions.ts). Every job is idempotent, so a restart or a second process does no harm. One tick at a time: a
  * slow rollup delays the next tick, it never overlaps it. Before any server was polled nothing is
  * rolled up: a period of a store no crawl has filled is unknown, not 0.
  *
@@ -42,11 +42,18 @@ export function startStatsJobs(opts: StatsJobsOptions): {
   let lastHour = Math.floor(opts.clock.now().getTime() / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS;
   let lastDay = Math.floor(opts.clock.now().getTime() / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS;
 
+  let partitionsDueAt = 0;
   let running: Promise<void> | null = null;
   let firstPass: Promise<void> | null = null;
 
   async function tick(): Promise<void> {
     const now = opts.clock.now().getTime();
+    // Hourly: the coming partitions of the history tables (a day ahead at least; idempotent).
+    if (now >= partitionsDueAt) {
+      const made = await maintainPartitions(opts.db, new Date(now));
+      if (made.created.length > 0) log.info("history partitions made", { created: made.created });
+      partitionsDueAt = now + HOUR_MILLIS;
+    }
     if (!(await hasCrawled(opts.db))) {
       lastHour = Math.max(lastHour, Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS);
       lastDay = Math.max(lastDay, Math.floor(now / DAY_MILLIS) * DAY_MILLIS - DAY_MILLIS);

@@ -4,3 +4,10 @@ export { openDb } from "./open.js";
 export { migrate } from "./migrate.js";
 export { DataDirBusyError, readLockHolder, type DataDirLock, type LockHolder } from "./data-dir-lock.js";
 export { dataDirLockOf } from "./pglite.js";
+export {
+  dropPartitionsWithin,
+  listPartitions,
+  maintainPartitions,
+  PARTITIONED_TABLES,
+  type PartitionMaintenance,
+} from "./partitions.js";

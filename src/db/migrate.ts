@@ -19,8 +19,9 @@ export function listMigrations(dir = MIGRATIONS_DIR): { version: number; name: s
 /**
  * Applies every migration not yet applied. Safe when several processes start at once against one
  * PostgreSQL server: they queue on an advisory lock and each migration runs in its own transaction.
+ * `before` stops short of that version (tests of a migration over a store holding rows).
  */
-export async function migrate(db: Db): Promise<string[]> {
+export async function migrate(db: Db, opts: { before?: number } = {}): Promise<string[]> {
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -35,7 +36,7 @@ export async function migrate(db: Db): Promise<string[]> {
       (await tx.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => r.version),
     );
     for (const m of listMigrations()) {
-      if (done.has(m.version)) continue;
+      if (done.has(m.version) || (opts.before !== undefined && m.version >= opts.before)) continue;
       await tx.exec(m.sql);
       await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
       applied.push(m.name);

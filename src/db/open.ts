@@ -2,17 +2,20 @@ import type { Logger } from "../core/log.js";
 import type { Db } from "./db.js";
 import { isPostgresUrl } from "./db.js";
 import { migrate } from "./migrate.js";
+import { maintainPartitions } from "./partitions.js";
 import { openPglite } from "./pglite.js";
 import { openPostgres } from "./postgres.js";
 
 /**
  * Opens the store named by `--db` / `DATABASE_URL` (a `postgres://` URL, else an embedded data
- * folder; default `./fedimon-data`) and applies pending migrations.
+ * folder; default `./fedimon-data`), applies pending migrations and makes the history tables'
+ * current and coming partitions (src/db/partitions.ts).
  */
 export async function openDb(target: string, opts: { schema?: string; logger?: Logger } = {}): Promise<Db> {
   const db = isPostgresUrl(target) ? await openPostgres(target, opts) : await openPglite(target);
   try {
     await migrate(db);
+    await maintainPartitions(db, new Date());
   } catch (err) {
     await db.close();
     throw err;

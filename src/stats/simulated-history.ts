@@ -1,5 +1,6 @@
 import { parseVersion } from "../software/version.js";
 import type { Db } from "../db/db.js";
+import { maintainPartitions } from "../db/partitions.js";
 import {
   readSimulatedHistory,
   recordSimulatedHistory,
@@ -284,6 +285,14 @@ export async function writeSimulatedHistory(db: Db, plan: SimulatedHistoryPlan):
       history: await readSimulatedHistory(db),
     };
   }
+  // The periods' own partitions first, so the rows do not all land in the default partitions.
+  const dailyFrom = new Date(`${plan.history.daily.from}T00:00:00Z`);
+  const dailyTo = new Date(`${plan.history.daily.to}T00:00:00Z`);
+  await maintainPartitions(db, plan.history.hourly.to, {
+    from: new Date(Math.min(dailyFrom.getTime(), plan.history.hourly.from.getTime())),
+    to: new Date(Math.max(dailyTo.getTime(), plan.history.hourly.to.getTime())),
+    tables: ["server_daily", "rollup_hourly", "rollup_daily"],
+  });
   const writeMillis = { rollups: 0, activity: 0, serverDays: 0 };
   let lap = performance.now();
   const took = (part: keyof typeof writeMillis): void => {

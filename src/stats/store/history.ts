@@ -1,5 +1,6 @@
 import type { Db } from "../../db/db.js";
 import { jsonRows, numOrNull as num } from "../../db/json-rows.js";
+import { dropPartitionsWithin } from "../../db/partitions.js";
 
 /**
  * Per-server history: raw observations → one row per server per day (`server_daily`) →
@@ -132,7 +133,7 @@ const MONTHLY_COLUMNS = `polls, polls_up, last_ok_secs, users_total, users_activ
 
 /**
  * Folds the `server_daily` rows of one month into `server_monthly` (one row per server, the days
- * as arrays) and deletes them. A month already folded is first unfolded (the daily rows win), so
+ * as arrays) and deletes them (dropping the month's partition). A month already folded is first unfolded (the daily rows win), so
  * late rows merge instead of being lost. Runs in one transaction. Returns the monthly rows written.
  */
 export async function compactMonth(db: Db, month: Date): Promise<number> {
@@ -165,6 +166,8 @@ export async function compactMonth(db: Db, month: Date): Promise<number> {
        SELECT count(*)::int AS n FROM ins`,
       [from, to, days],
     );
+    // The month's partition goes whole; rows of it elsewhere (the default partition) are deleted.
+    await dropPartitionsWithin(tx, "server_daily", next, m);
     await tx.query("DELETE FROM server_daily WHERE day >= $1::date AND day < $2::date", [from, to]);
     return Number(rows[0]?.n ?? 0);
   });

@@ -1,24 +1,41 @@
 import type { Db } from "../../db/db.js";
+import { dropPartitionsWithin } from "../../db/partitions.js";
 
 /** Retention primitives (the schedule and its order live in `stats/retention.ts`). */
 
-/** Deletes raw observations observed before `cutoff`; returns how many. */
-export async function deleteObservationsBefore(db: Db, cutoff: Date): Promise<number> {
+/**
+ * Deletes the rows of a partitioned history table whose time column is before `cutoff`: the
+ * partitions wholly before it are dropped (no row deletes, no dead tuples, their files freed at
+ * once), then the rows before it left in a partition that reaches past it, or in the default
+ * partition, are deleted. Returns how many rows went, both ways together.
+ */
+async function deleteRowsBefore(
+  db: Db,
+  table: "observations" | "rollup_hourly",
+  column: string,
+  cutoff: Date,
+): Promise<number> {
+  const dropped = await dropPartitionsWithin(db, table, cutoff);
   const rows = await db.query<{ n: number }>(
-    "WITH d AS (DELETE FROM observations WHERE observed_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM d",
+    `WITH d AS (DELETE FROM ${table} WHERE ${column} < $1 RETURNING 1) SELECT count(*)::int AS n FROM d`,
     [cutoff.toISOString()],
   );
-  return Number(rows[0]?.n ?? 0);
+  return dropped.rows + Number(rows[0]?.n ?? 0);
 }
 
-/** Deletes hourly rollups (and their run records) for hours before `cutoff`; returns how many rows. */
+/** Deletes raw observations observed before `cutoff` (dropping whole days' partitions); returns how many. */
+export async function deleteObservationsBefore(db: Db, cutoff: Date): Promise<number> {
+  return deleteRowsBefore(db, "observations", "observed_at", cutoff);
+}
+
+/**
+ * Deletes hourly rollups (and their run records) for hours before `cutoff` (dropping whole months'
+ * partitions); returns how many rows.
+ */
 export async function deleteHourlyRollupsBefore(db: Db, cutoff: Date): Promise<number> {
-  const rows = await db.query<{ n: number }>(
-    "WITH d AS (DELETE FROM rollup_hourly WHERE hour < $1 RETURNING 1) SELECT count(*)::int AS n FROM d",
-    [cutoff.toISOString()],
-  );
+  const n = await deleteRowsBefore(db, "rollup_hourly", "hour", cutoff);
   await db.query("DELETE FROM stats_runs WHERE kind = 'rollup_hour' AND period < $1", [cutoff.toISOString()]);
-  return Number(rows[0]?.n ?? 0);
+  return n;
 }
 
 /** The UTC hours and days (their starts) that hold raw observations before `before`, oldest first. */
@@ -57,14 +74,16 @@ export async function advanceWatermark(db: Db, name: string, value: Date): Promi
 
 /**
  * Storage used by this schema's tables (heap, indexes and TOAST), in bytes, per table and in all:
- * what the history benchmark reports. Works on PGlite and PostgreSQL alike.
+ * what the history benchmark reports (a partitioned table counts its partitions). Works on PGlite
+ * and PostgreSQL alike.
  */
 export async function storageBytes(db: Db): Promise<{ total: number; tables: Record<string, number> }> {
   const rows = await db.query<{ name: string; bytes: number | string }>(
-    `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes
+    `SELECT (SELECT r.relname FROM pg_class r WHERE r.oid = COALESCE(pg_partition_root(c.oid), c.oid)) AS name,
+       sum(pg_total_relation_size(c.oid)) AS bytes
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm', 'p')
-     ORDER BY 2 DESC`,
+     GROUP BY 1 ORDER BY 2 DESC`,
   );
   const tables: Record<string, number> = {};
   let total = 0;

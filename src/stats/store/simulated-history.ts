@@ -120,7 +120,9 @@ export async function withoutIndexes<T>(
     const q = (id: string): string => `"${id.replace(/"/g, '""')}"`;
     if (r.con === null) {
       await db.query(`DROP INDEX ${q(r.index_name)}`);
-      dropped.push({ sql: r.def });
+      // A partitioned table's index reads "ON ONLY t", which would make it again on the parent
+      // alone: made on the whole table, it is made on every partition too.
+      dropped.push({ sql: r.def.replace(/ ON ONLY /, " ON ") });
     } else if (!tables.keepKeys.includes(r.table_name)) {
       const [{ def }] = (await db.query<{ def: string }>(
         `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
