@@ -49,10 +49,16 @@ export function startStatsJobs(opts: StatsJobsOptions): {
   async function tick(): Promise<void> {
     const now = opts.clock.now().getTime();
     // Hourly: the coming partitions of the history tables (a day ahead at least; idempotent).
+    // A failure (a lock wait timed out) is retried next tick and holds up no rollup: writes without
+    // their partition land in the default one meanwhile.
     if (now >= partitionsDueAt) {
-      const made = await maintainPartitions(opts.db, new Date(now));
-      if (made.created.length > 0) log.info("history partitions made", { created: made.created });
-      partitionsDueAt = now + HOUR_MILLIS;
+      try {
+        const made = await maintainPartitions(opts.db, new Date(now));
+        if (made.created.length > 0) log.info("history partitions made", { created: made.created });
+        partitionsDueAt = now + HOUR_MILLIS;
+      } catch (err) {
+        log.warn("history partitions not made; retrying next tick", { error: (err as Error).message });
+      }
     }
     if (!(await hasCrawled(opts.db))) {
       lastHour = Math.max(lastHour, Math.floor(now / HOUR_MILLIS) * HOUR_MILLIS - HOUR_MILLIS);

@@ -157,6 +157,17 @@ async function createPartition(
   return true;
 }
 
+/**
+ * Takes the lock that serialises partition changes across processes, for the transaction. Making
+ * or dropping a partition also locks its table exclusively, so it waits for the queries running on
+ * it and the queries after it wait in turn: `lock_timeout` bounds that wait (the statement fails
+ * and the next maintenance tries again; writes meanwhile land in the default partition).
+ */
+async function lockPartitions(tx: Db): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock($1)", [PARTITION_LOCK_KEY]);
+  await tx.exec("SET LOCAL lock_timeout = '10s'");
+}
+
 /** What one maintenance run did. */
 export interface PartitionMaintenance {
   /** Partitions made, by name. */
@@ -169,7 +180,7 @@ export interface PartitionMaintenance {
  * history calls it first, so its rows land in partitions of their own), and moves any rows the
  * default partition caught into partitions of their own. Idempotent and cheap when there is
  * nothing to do; safe when several processes run it at once (they queue on an advisory lock held
- * for the transaction). Runs at store open and from the statistics jobs.
+ * for each table's transaction). Runs at store open and from the statistics jobs.
  */
 export async function maintainPartitions(
   db: Db,
@@ -177,9 +188,11 @@ export async function maintainPartitions(
   range?: { from: Date; to: Date; tables: readonly string[] },
 ): Promise<PartitionMaintenance> {
   const created: string[] = [];
-  await db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1)", [PARTITION_LOCK_KEY]);
-    for (const t of PARTITIONED_TABLES) {
+  // One transaction per table: making a partition locks its table exclusively until commit, and
+  // holding one table's lock while waiting for the next could deadlock with a job that reads both.
+  for (const t of PARTITIONED_TABLES) {
+    await db.transaction(async (tx) => {
+      await lockPartitions(tx);
       const existing = new Set((await listPartitions(tx, t.table)).map((p) => p.name));
       const starts: Date[] = [];
       let p = periodStart(t.unit, now);
@@ -194,8 +207,8 @@ export async function maintainPartitions(
       for (const r of caught) starts.push(new Date(`${r.p}T00:00:00Z`));
       for (const s of starts)
         if (await createPartition(tx, t, s, existing)) created.push(partitionName(t, s));
-    }
-  });
+    });
+  }
   return { created };
 }
 
@@ -213,7 +226,7 @@ export async function dropPartitionsWithin(
 ): Promise<{ dropped: string[]; rows: number }> {
   const out = { dropped: [] as string[], rows: 0 };
   await db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1)", [PARTITION_LOCK_KEY]);
+    await lockPartitions(tx);
     for (const p of await listPartitions(tx, table)) {
       if (p.to > to || (from && p.from < from)) continue;
       const [{ n }] = (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${p.name}`)) as [
