@@ -5,6 +5,7 @@ import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { Fetcher } from "../net/types.js";
 import type { Db } from "../db/db.js";
+import type { Singletons } from "../db/singleton.js";
 import { dataDirLockOf } from "../db/pglite.js";
 import { createApiApp, type ApiApp } from "./app.js";
 import { exportDumps, type ExportResult } from "./dumps/export.js";
@@ -12,6 +13,7 @@ import { importDumps, type ImportResult } from "./dumps/import.js";
 import type { BotOptions } from "./feed/bot.js";
 import type { StatusPoster } from "./feed/poster.js";
 import { startApiJobs, type ApiJobs, type ApiJobsOptions } from "./jobs.js";
+import { registerSingletons } from "./metrics.js";
 import { resolveApiOptions, type ApiOptions } from "./options.js";
 
 /**
@@ -38,6 +40,12 @@ export interface ServeOptions {
   >;
   /** The weekly Mastodon post (`--mastodon-url`, `FEDIMON_MASTODON_TOKEN`); none: never posts. */
   bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster: StatusPoster }) | null;
+  /**
+   * The process's singleton jobs: each background job runs only while this process holds it
+   * (several processes on one PostgreSQL database), and `/metrics` says which it holds. None:
+   * every job runs here.
+   */
+  singletons?: Singletons | null;
   /** Stops the server when aborted. `runServeCommand` without it stops on SIGINT/SIGTERM. */
   signal?: AbortSignal;
 }
@@ -69,6 +77,7 @@ export function startServeJobs(opts: ServeOptions, db: Db, clock: Clock, publicU
     ...opts.jobOptions,
     dumps: dumpsDir ? { dir: dumpsDir, source: publicUrl } : null,
     bot: opts.bot ? { publicUrl, ...opts.bot } : null,
+    singletons: opts.singletons ?? null,
   });
 }
 
@@ -87,6 +96,7 @@ export async function startApiServer(opts: ServeOptions): Promise<ApiServer> {
       publicUrl,
     },
   });
+  if (opts.singletons) registerSingletons(api.metrics.registry, opts.singletons);
   await api.app.listen({ host: opts.config.host, port: opts.config.port });
   const addr = api.app.server.address();
   const url = apiUrl(opts.config.host, typeof addr === "object" && addr ? addr.port : opts.config.port);

@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import type { Db } from "../db/db.js";
+import type { SingletonJob, Singletons } from "../db/singleton.js";
 import { runDailyDumpJob, type DailyDumpOptions } from "./dumps/job.js";
 import type { BotOptions } from "./feed/bot.js";
 import { postWeeklySummary } from "./feed/bot.js";
@@ -30,7 +31,16 @@ export interface ApiJobsOptions {
   dumps?: ({ dir: string } & DailyDumpOptions) | null;
   /** The weekly Mastodon post; none: no post. */
   bot?: (BotOptions & { weekday?: number; hourUtc?: number; poster: StatusPoster }) | null;
+  /**
+   * The process's singleton jobs (db/singleton.ts): each job runs only while this process holds it
+   * (`patch-status`, `feed`, `dumps`, `bot`), and a job taken over runs at once. None: every job
+   * runs here (tests).
+   */
+  singletons?: Singletons | null;
 }
+
+/** The singleton jobs these are. */
+const OWN_JOBS: ReadonlySet<SingletonJob> = new Set(["patch-status", "feed", "dumps", "bot"]);
 
 /** Running jobs. */
 export interface ApiJobs {
@@ -48,7 +58,8 @@ export interface ApiJobs {
 /**
  * Starts the API's jobs on a timer: per-server patch statuses and planner statistics (hourly), change detection (every
  * 10 minutes), the daily dump set, and the weekly bot post (Mondays from 12:00 UTC by default).
- * Ticks never overlap; a failing job is logged and retried at its next turn, never fatal.
+ * Ticks never overlap; a failing job is logged and retried at its next turn, never fatal. With
+ * several processes on one database, each job runs in the one that holds it.
  */
 export function startApiJobs(o: ApiJobsOptions): ApiJobs {
   const log = o.logger.child("jobs");
@@ -69,27 +80,35 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
       log.error("job failed", { job: name, error: (err as Error).message });
     }
   };
+  /** Runs `fn` if this process holds `job` (always without singletons); whether it ran. */
+  const held = async (job: SingletonJob, fn: () => Promise<unknown>): Promise<boolean> =>
+    o.singletons ? o.singletons.runIfHeld(job, fn) : fn().then(() => true);
 
   const once = async (): Promise<void> => {
     const now = o.clock.now();
     const t = now.getTime();
+    // A job's turn is spent only where it ran: one taken over later runs at once.
     if (due("patch", o.patchStatusEveryMillis ?? 3_600_000, t)) {
-      last.set("patch", t);
-      await run("patch-status", () => refreshPatchStatuses(o.db, now));
-      await run("analyze", () => analyzeApiTables(o.db));
+      const ran = await held("patch-status", async () => {
+        await run("patch-status", () => refreshPatchStatuses(o.db, now));
+        await run("analyze", () => analyzeApiTables(o.db));
+      });
+      if (ran) last.set("patch", t);
     }
     if (due("detect", o.detectEveryMillis ?? 600_000, t)) {
-      last.set("detect", t);
-      await run("detect-changes", () => detectChanges(o.db, now, o.detect));
+      if (await held("feed", () => run("detect-changes", () => detectChanges(o.db, now, o.detect))))
+        last.set("detect", t);
     }
     if (o.dumps && passed) {
       const { dir, ...rest } = o.dumps;
-      await run("dumps", () => runDailyDumpJob(o.db, dir, now, { ...rest, logger: log }));
+      await held("dumps", () =>
+        run("dumps", () => runDailyDumpJob(o.db, dir, now, { ...rest, logger: log })),
+      );
     }
     const bot = o.bot;
     if (bot && now.getUTCDay() === (bot.weekday ?? 1) && now.getUTCHours() >= (bot.hourUtc ?? 12)) {
-      await run("weekly-post", () =>
-        postWeeklySummary({ db: o.db, now, bot, poster: bot.poster, logger: log }),
+      await held("bot", () =>
+        run("weekly-post", () => postWeeklySummary({ db: o.db, now, bot, poster: bot.poster, logger: log })),
       );
     }
   };
@@ -106,6 +125,13 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
     if (!stopped) void tick();
   }, o.tickMillis ?? 60_000);
   timer.unref();
+  // Taken over from a process that stopped or died: its turn now, not at the next tick.
+  // (A tick running now may have passed that job already: one more after it.)
+  const offTakeOver = o.singletons?.onTakeOver((job) => {
+    if (stopped || !OWN_JOBS.has(job)) return;
+    if (running) void running.then(() => (stopped ? undefined : tick()));
+    else void tick();
+  });
   void tick();
 
   return {
@@ -114,11 +140,13 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
       firstPass ??= (async () => {
         if (running) await running;
         const now = o.clock.now();
-        last.set("patch", now.getTime());
-        await run("patch-status", () => refreshPatchStatuses(o.db, now));
+        if (await held("patch-status", () => run("patch-status", () => refreshPatchStatuses(o.db, now))))
+          last.set("patch", now.getTime());
         if (o.dumps) {
           const { dir, ...rest } = o.dumps;
-          await run("dumps", () => runDailyDumpJob(o.db, dir, now, { ...rest, now: true, logger: log }));
+          await held("dumps", () =>
+            run("dumps", () => runDailyDumpJob(o.db, dir, now, { ...rest, now: true, logger: log })),
+          );
         }
         passed = true;
       })();
@@ -127,6 +155,7 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      offTakeOver?.();
       if (running) await running;
     },
   };

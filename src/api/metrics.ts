@@ -9,6 +9,7 @@ import {
   type MetricValue,
 } from "prom-client";
 import type { Db } from "../db/db.js";
+import type { Singletons } from "../db/singleton.js";
 import { wasmMemoryBytes } from "../db/pglite.js";
 
 /**
@@ -183,5 +184,21 @@ export function registerStoreMemory(registry: MetricsRegistry, db: Db): void {
   registry.collect(async () => {
     const n = wasmMemoryBytes(db);
     if (n !== null) size.set(n);
+  });
+}
+
+/**
+ * `fedimon_singleton_held{singleton}`: 1 for each singleton job this process holds, 0 for each it
+ * wants and another process holds (db/singleton.ts). Collected in the thread that holds the locks.
+ * (Not `job`: Prometheus gives that label the scrape job's name.)
+ */
+export function registerSingletons(registry: MetricsRegistry, singletons: Singletons): void {
+  const held = registry.gauge(
+    "fedimon_singleton_held",
+    "1 while this process holds the singleton job, 0 while it waits for another process to give it up",
+    ["singleton"],
+  );
+  registry.collect(async () => {
+    for (const [singleton, on] of singletons.wanted()) held.set({ singleton }, on ? 1 : 0);
   });
 }

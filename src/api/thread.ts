@@ -6,7 +6,7 @@ import { dataDirLockOf } from "../db/pglite.js";
 import { apiUrl, startServeJobs, type ServeOptions } from "./commands.js";
 import type { ApiThreadData, ApiThreadMessage, MainThreadMessage } from "./thread-worker.js";
 import type { ApiJobs } from "./jobs.js";
-import { MetricsRegistry, registerStoreMemory } from "./metrics.js";
+import { MetricsRegistry, registerSingletons, registerStoreMemory } from "./metrics.js";
 
 /** The API running in its own thread. */
 export interface ApiThread {
@@ -85,6 +85,7 @@ export async function startApiThread(opts: ServeOptions & { db: Db }): Promise<A
   // (the crawler's, the store's) are collected here and posted.
   const mainFigures = new MetricsRegistry();
   registerStoreMemory(mainFigures, opts.db);
+  if (opts.singletons) registerSingletons(mainFigures, opts.singletons);
   const postFigures = (): void =>
     void mainFigures.families().then((families) => send({ type: "mainFigures", families }));
   postFigures();

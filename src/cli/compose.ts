@@ -16,7 +16,7 @@ import {
 import type { Fetcher } from "../net/types.js";
 import type { Db } from "../db/index.js";
 import { CrawlPassStore, ServerStore } from "../crawl/store/index.js";
-import { openDb } from "../db/index.js";
+import { openDb, Singletons } from "../db/index.js";
 import { ReleasePoller, type ReleasesSettings } from "../releases/index.js";
 import { StreamService, type StreamOptions } from "../stream/index.js";
 import type { Crawler, CoverageSink } from "../crawl/index.js";
@@ -141,7 +141,7 @@ function readDenyList(file: string, logger: Logger): DenyList {
 }
 
 /** Reads `--known-fake` before anything else is opened; an unreadable file is a configuration error. */
-function readKnownFake(file: string): KnownFakeList {
+export function readKnownFake(file: string): KnownFakeList {
   try {
     return loadKnownFakeList(file);
   } catch (err) {
@@ -203,6 +203,14 @@ export function shutdownSignal(logger?: Logger): AbortSignal {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return controller.signal;
+}
+
+/**
+ * The process's singleton jobs (db/singleton.ts) on `db`, named `workerId` (`--worker-id`; default
+ * host:pid:random, as the crawler's). Close it after the jobs have stopped: that releases the locks.
+ */
+export function buildSingletons(db: Db, logger: Logger, workerId: string | undefined): Singletons {
+  return new Singletons({ db, logger, workerId: workerId ?? defaultWorkerId() });
 }
 
 /**

@@ -15,6 +15,8 @@ export interface FirstPassAdoptionOptions {
   eolTable?: EolTable;
   /** Least time between two recomputes. Default 20 s. */
   everyMillis?: number;
+  /** Recompute only while this is true (this process holds release polling). Default always. */
+  when?: () => boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export function refreshAdoptionDuringFirstPass(o: FirstPassAdoptionOptions): () 
   // the pass (the chart fills at once) and replaced by the next, the last from the whole pass.
   let simulatedDays = new Set<string>();
   const recompute = (): void => {
+    if (o.when && !o.when()) return;
     busy = true;
     recomputeAdoption(o.db, o.clock.now(), o.eolTable ? { eolTable: o.eolTable } : {})
       .then(async ({ day, snapshot }) => {

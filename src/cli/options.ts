@@ -41,8 +41,9 @@ export const COMMAND_FLAGS: readonly CommandFlag[] = [
   { flag: "--once", description: "poll once and exit", commands: ["releases"] },
   {
     flag: "--worker-id <id>",
-    description: "lease owner name; distinct per process sharing a database",
-    commands: ["run", "crawl"],
+    description:
+      "this process's name on its leases, observations and singleton jobs; distinct per process sharing a database",
+    commands: ["run", "crawl", "releases", "stream", "serve"],
   },
   {
     flag: "--json",
@@ -53,6 +54,11 @@ export const COMMAND_FLAGS: readonly CommandFlag[] = [
   { flag: "--no-stream", description: "do not listen to public timelines", commands: ["run"] },
   { flag: "--no-releases", description: "do not poll upstream releases", commands: ["run"] },
   { flag: "--no-api", description: "do not serve the API", commands: ["run"] },
+  {
+    flag: "--no-crawl",
+    description: "do not crawl (crawl workers run elsewhere: `fedimon crawl`)",
+    commands: ["run"],
+  },
   {
     flag: "--repos <list>",
     description: "owner/name[=software],... to follow (default: Mastodon and other major servers)",

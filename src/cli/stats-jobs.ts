@@ -4,7 +4,7 @@ import { recomputeAdoption } from "../releases/recompute.js";
 import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
 import type { KnownFakeList } from "../stats/known-fake.js";
 import { hasCrawled } from "../stats/store/history.js";
-import { maintainPartitions, type Db } from "../db/index.js";
+import { maintainPartitions, type Db, type Singletons } from "../db/index.js";
 
 const HOUR_MILLIS = 3_600_000;
 const DAY_MILLIS = 24 * HOUR_MILLIS;
@@ -19,13 +19,18 @@ export interface StatsJobsOptions {
   tickMillis?: number;
   /** The operator's known-fake list (`--known-fake`), for the daily misreport evaluation. */
   knownFake?: KnownFakeList | null;
+  /** The process's singleton jobs: the schedule runs while this process holds `stats`. */
+  singletons: Singletons;
 }
 
 /**
  * The statistics schedule inside `fedimon run`: once a UTC day has ended, the daily rollup (with
  * the misreport rules and concentration) and the retention pass run; then, once an hour has ended,
  * its rollup is written (after the day's, so it applies the flags the day's evaluation raised).
- * Every hour the history tables' coming partitions are made (src/db/partitions.ts). Every job is idempotent, so a restart or a second process does no harm. One tick at a time: a
+ * Every hour the history tables' coming partitions are made (src/db/partitions.ts). One process
+ * at a time runs them (the `stats` singleton job, db/singleton.ts): the schedule runs while this
+ * process holds it, and starts again when it takes it over. Every job is idempotent, so a restart
+ * or a takeover does no harm. One tick at a time: a
  * slow rollup delays the next tick, it never overlaps it. Before any server was polled nothing is
  * rolled up: a period of a store no crawl has filled is unknown, not 0.
  *
@@ -95,10 +100,10 @@ export function startStatsJobs(opts: StatsJobsOptions): {
     }
   }
 
-  const done = (async () => {
-    while (!opts.signal.aborted) {
+  const schedule = async (signal: AbortSignal): Promise<void> => {
+    while (!signal.aborted) {
       try {
-        running = tick();
+        running = opts.singletons.runIfHeld("stats", tick).then(() => undefined);
         await running;
       } catch (err) {
         log.error("statistics job failed; retrying next tick", { error: (err as Error).message });
@@ -107,22 +112,26 @@ export function startStatsJobs(opts: StatsJobsOptions): {
         const t = setTimeout(finish, tickMillis);
         function finish(): void {
           clearTimeout(t);
-          opts.signal.removeEventListener("abort", finish);
+          signal.removeEventListener("abort", finish);
           resolve();
         }
-        opts.signal.addEventListener("abort", finish, { once: true });
+        signal.addEventListener("abort", finish, { once: true });
       });
     }
-  })();
+  };
+  const done = opts.singletons.hold("stats", opts.signal, schedule);
   const crawlPassed = (): Promise<void> =>
     (firstPass ??= (async () => {
       await running?.catch(() => undefined);
       try {
-        const now = opts.clock.now();
-        const r = await rollupDay(opts.db, now, opts.knownFake ? { knownFake: opts.knownFake } : {});
-        log.info("first pass: the day so far rolled up", { day: r.period.toISOString(), rows: r.rows });
-        const a = await recomputeAdoption(opts.db, now);
-        log.info("first pass: patch adoption computed", { day: a.day });
+        // Another process holding `stats` computes them after its own pass.
+        await opts.singletons.runIfHeld("stats", async () => {
+          const now = opts.clock.now();
+          const r = await rollupDay(opts.db, now, opts.knownFake ? { knownFake: opts.knownFake } : {});
+          log.info("first pass: the day so far rolled up", { day: r.period.toISOString(), rows: r.rows });
+          const a = await recomputeAdoption(opts.db, now);
+          log.info("first pass: patch adoption computed", { day: a.day });
+        });
       } catch (err) {
         log.error("first-pass statistics failed; they follow at their usual hour", {
           error: (err as Error).message,

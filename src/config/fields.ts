@@ -281,7 +281,8 @@ export const CONFIG_FIELDS = {
     env: ["FEDIMON_KNOWN_FAKE"],
     defaultText: "none",
     description: "servers known to report fake figures, one domain a line: flagged and left out of totals",
-    commands: CRAWL,
+    // `serve` runs the daily misreport evaluation (the statistics jobs) too.
+    commands: [...CRAWL, "serve"],
   },
   misreportOverrides: {
     schema: optionalString(),

@@ -12,7 +12,22 @@ export interface Db {
   exec(sql: string): Promise<void>;
   /** Runs `fn` inside a transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * A connection of its own, held until released, for session state (advisory locks): PostgreSQL
+   * only. The embedded store is one process's alone and has no use for it (undefined).
+   */
+  dedicated?(): Promise<DedicatedConnection>;
   close(): Promise<void>;
+}
+
+/** One connection, out of the pool until released: its session (and its advisory locks) is its own. */
+export interface DedicatedConnection {
+  /** Runs one statement; one that takes longer than the connection's timeout fails and ends the connection. */
+  query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** `fn` runs once, when the connection is lost (the server ended the session, the network failed). */
+  onLost(fn: (err: Error) => void): void;
+  /** Closes the connection (not back to the pool): the server ends the session and its locks with it. */
+  release(): Promise<void>;
 }
 
 /** Whether a `--db` value names a PostgreSQL server rather than an embedded data folder. */

@@ -11,3 +11,12 @@ export {
   PARTITIONED_TABLES,
   type PartitionMaintenance,
 } from "./partitions.js";
+export type { DedicatedConnection } from "./db.js";
+export {
+  SINGLETON_JOBS,
+  SINGLETON_JOB_TEXT,
+  SINGLETON_RETRY_MILLIS,
+  Singletons,
+  type SingletonJob,
+  type SingletonsOptions,
+} from "./singleton.js";

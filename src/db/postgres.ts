@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { Logger } from "../core/log.js";
 import { createLogger } from "../core/log.js";
-import { type Db, isConnectionError } from "./db.js";
+import { type Db, type DedicatedConnection, isConnectionError } from "./db.js";
 
 // BIGINT (int8) and NUMERIC come back as strings by default; our counts fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -82,9 +82,71 @@ class PoolDb implements Db {
       client.release(broken ? (broken as Error) : undefined);
     }
   }
+  async dedicated(): Promise<DedicatedConnection> {
+    if (this.isClient)
+      throw new Error("a dedicated connection is taken from the pool, not from a transaction");
+    return dedicatedConnection(await (this.pool as pg.Pool).connect());
+  }
   async close(): Promise<void> {
     if (!this.isClient) await (this.pool as pg.Pool).end();
   }
+}
+
+/** How long a statement on a dedicated connection may take before the connection is given up. */
+const DEDICATED_QUERY_MILLIS = 10_000;
+
+/**
+ * A pool client kept out of the pool. Its loss is reported once: the client's `error` event (the
+ * server ended the session), a statement failing on the connection, or a statement that does not
+ * answer within {@link DEDICATED_QUERY_MILLIS} (a network that drops packets never says so). It is
+ * destroyed, never returned to the pool, so no other query inherits its session.
+ */
+function dedicatedConnection(client: pg.PoolClient): DedicatedConnection {
+  let lost: Error | null = null;
+  let released = false;
+  const listeners: ((err: Error) => void)[] = [];
+  const lose = (err: Error): void => {
+    if (lost || released) return;
+    lost = err;
+    client.release(err); // destroys the connection
+    for (const fn of listeners.splice(0)) fn(err);
+  };
+  client.on("error", lose);
+  return {
+    async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      if (lost) throw lost;
+      if (released) throw new Error("the dedicated connection was released");
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new Error(`timeout: no answer within ${DEDICATED_QUERY_MILLIS} ms; connection given up`)),
+          DEDICATED_QUERY_MILLIS,
+        );
+      });
+      try {
+        const res = await Promise.race([client.query(sql, params as unknown[]), timeout]);
+        return res.rows as T[];
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        if (isConnectionError(e) || e.message.startsWith("timeout: no answer")) lose(e);
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    onLost(fn) {
+      if (lost) fn(lost);
+      else listeners.push(fn);
+    },
+    async release() {
+      if (released || lost) return;
+      released = true;
+      client.off("error", lose);
+      client.on("error", () => undefined); // a late error of a closing socket
+      client.release(true);
+    },
+  };
 }
 
 /**

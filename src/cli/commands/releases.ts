@@ -11,6 +11,7 @@ interface ReleasesFlags extends CommonFlags {
   repos?: string;
   interval?: string;
   eolTable?: string;
+  workerId?: string;
 }
 
 /** `fedimon releases [--once]`: follow upstream releases and advisories; recompute patch adoption. */
@@ -25,6 +26,7 @@ export function releasesCommand(): Command {
       config,
       logger,
       once: flags.once === true,
+      ...(flags.workerId !== undefined ? { workerId: flags.workerId } : {}),
       githubApi: flags.githubApi ?? null,
       repos: flags.repos ?? null,
       intervalSecs: flags.interval === undefined ? null : Number(flags.interval),

@@ -11,8 +11,9 @@ interface RunFlags extends CommonFlags, ApiFlags {
   streamServers?: string;
   streamTop?: string;
   streamLocal?: boolean;
-  /** false with `--no-stream`, `--no-releases`, `--no-api`. */
+  /** false with `--no-stream`, `--no-releases`, `--no-api`, `--no-crawl`. */
   stream?: boolean;
+  crawl?: boolean;
   releases?: boolean;
   api?: boolean;
 }
@@ -31,6 +32,7 @@ export function runCommand(): Command {
     await runEverything({
       config,
       ...(flags.workerId !== undefined ? { workerId: flags.workerId } : {}),
+      crawl: flags.crawl !== false,
       api: flags.api === false ? null : { api: apiOptionsFromFlags(flags), bot: botFromFlags(flags, config) },
       // `--github-api` is in `config.githubApi`.
       releases: flags.releases === false ? null : { eolTable: flags.eolTable ?? null },

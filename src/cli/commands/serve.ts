@@ -10,10 +10,11 @@ export function serveCommand(): Command {
   const cmd = new Command("serve").description(
     "Serve the public API (/api/v1, /api/openapi.json, /api/docs), /dumps/, /feed.atom, /healthz and /metrics",
   );
-  addCommandOptions(cmd, "serve").action(async (flags: CommonFlags & ApiFlags) => {
+  addCommandOptions(cmd, "serve").action(async (flags: CommonFlags & ApiFlags & { workerId?: string }) => {
     const config = configFromFlags(flags);
     await composeServe({
       config,
+      ...(flags.workerId !== undefined ? { workerId: flags.workerId } : {}),
       logger: cliLogger(config),
       api: apiOptionsFromFlags(flags),
       bot: botFromFlags(flags, config),

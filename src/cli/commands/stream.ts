@@ -10,6 +10,7 @@ interface StreamFlags extends CommonFlags {
   streamTop?: string;
   streamLocal?: boolean;
   duration?: string;
+  workerId?: string;
 }
 
 /** The stream options the flags set (shared with `fedimon run`). */
@@ -45,6 +46,7 @@ export function streamCommand(): Command {
       logger,
       stream: streamOptionsFromFlags(flags),
       signal: shutdownSignal(logger),
+      ...(flags.workerId !== undefined ? { workerId: flags.workerId } : {}),
       ...(flags.duration !== undefined ? { durationMillis: Number(flags.duration) * 1000 } : {}),
     });
     console.log(JSON.stringify(summary));

@@ -1,10 +1,12 @@
 import { constants, setPriority } from "node:os";
 import { startApiThread, type ApiThread, type ServeOptions } from "../../api/index.js";
 import type { Config } from "../../config/index.js";
+import { defaultWorkerId } from "../../crawl/index.js";
 import { releasesSettings, type ReleasesInput } from "../../releases/index.js";
-import { streamOptions, type StreamOptions } from "../../stream/index.js";
+import { runListeners, streamOptions, type StreamOptions } from "../../stream/index.js";
 import {
   buildReleasePoller,
+  buildSingletons,
   buildStreamListeners,
   composeApp,
   composeCrawler,
@@ -16,10 +18,15 @@ import { ProgressView } from "../progress.js";
 import { stderrLine } from "../terminal.js";
 import { startStatsJobs } from "../stats-jobs.js";
 
-/** What `fedimon run` runs; a part left null (`--no-api`, `--no-releases`, `--no-stream`) is not started. */
+/**
+ * What `fedimon run` runs; a part left null or false (`--no-api`, `--no-releases`, `--no-stream`,
+ * `--no-crawl`) is not started.
+ */
 export interface RunInput {
   config: Config;
   workerId?: string;
+  /** The crawler (as `crawl` runs it). Default true. */
+  crawl?: boolean;
   /** The API (as `serve` takes it) in its own thread. */
   api: Pick<ServeOptions, "api" | "bot"> | null;
   /** The release poller's settings (as `releases` takes them). */
@@ -33,6 +40,11 @@ export interface RunInput {
  * builders — the crawler (`crawl`), the release poller (`releases`), the stream listeners
  * (`stream`), the statistics jobs and the API (`serve`) — until SIGINT/SIGTERM, which stops each
  * part gracefully (in-flight work finishes, buffers are written, leases released).
+ *
+ * Release polling, the stream listeners, the statistics jobs and the API's jobs are singleton
+ * jobs (db/singleton.ts): with several processes on one PostgreSQL database, each runs in the one
+ * process that holds it, and another takes it over when that one stops or dies. On the embedded
+ * store this process holds them all.
  */
 export async function runEverything(input: RunInput): Promise<void> {
   const { config } = input;
@@ -42,8 +54,14 @@ export async function runEverything(input: RunInput): Promise<void> {
   const app = await composeApp(config);
   const signal = shutdownSignal(app.logger);
   const log = app.logger.child("run");
+  const crawl = input.crawl !== false;
+  // One name for this process, on its observations and its singleton holds.
+  const workerId = input.workerId ?? defaultWorkerId();
+  const singletons = buildSingletons(app.db, app.logger, workerId);
   const parts: Promise<unknown>[] = [];
   const stops: (() => Promise<unknown>)[] = [];
+  // Last: the locks are released once every job has stopped.
+  stops.push(() => singletons.close());
   let api: ApiThread | null = null;
   // Run once when the crawler's first pass is written (see below).
   const firstPass: (() => Promise<unknown>)[] = [];
@@ -56,7 +74,9 @@ export async function runEverything(input: RunInput): Promise<void> {
         clock: app.clock,
         db: app.db,
         ...input.api,
-        jobOptions: { waitForCrawlPass: true },
+        singletons,
+        // Without a crawler, no first pass to wait for (as `serve`).
+        jobOptions: { waitForCrawlPass: crawl },
       });
       const started = api;
       stops.push(() => started.close());
@@ -77,16 +97,27 @@ export async function runEverything(input: RunInput): Promise<void> {
       logger: app.logger,
       signal,
       knownFake: app.knownFake,
+      singletons,
     });
     parts.push(stats.done);
     firstPass.unshift(() => stats.crawlPassed());
-    if (releases) parts.push(buildReleasePoller(app, releases).runForever(signal));
-    if (stream) {
-      const listeners = buildStreamListeners(app, stream);
-      await listeners.start();
-      stops.push(() => listeners.stop());
+    if (releases) {
+      const poller = buildReleasePoller(app, releases);
+      parts.push(singletons.hold("releases", signal, (held) => poller.runForever(held)));
     }
-    const crawler = await composeCrawler(app, input.workerId);
+    if (stream) {
+      // New listeners on each takeover: they stop when the hold ends.
+      parts.push(
+        singletons.hold("stream", signal, async (held) => {
+          await runListeners(buildStreamListeners(app, stream), { signal: held });
+        }),
+      );
+    }
+    if (!crawl) {
+      await Promise.allSettled(parts);
+      return;
+    }
+    const crawler = await composeCrawler(app, workerId);
     const view = new ProgressView();
     showProgress(crawler, view);
     if (api) {
@@ -103,6 +134,8 @@ export async function runEverything(input: RunInput): Promise<void> {
         clock: app.clock,
         logger: app.logger,
         eolTable: releases.eolTable,
+        // Part of release polling: where this process holds it.
+        when: () => singletons.held("releases"),
       });
     // The first pass is in the store: compute now what would otherwise wait for the day's end.
     const offPass = crawler.on("pass", () => {
