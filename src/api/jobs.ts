@@ -127,11 +127,16 @@ export function startApiJobs(o: ApiJobsOptions): ApiJobs {
   timer.unref();
   // Taken over from a process that stopped or died: its turn now, not at the next tick.
   // (A tick running now may have passed that job already: one more after it.)
-  const offTakeOver = o.singletons?.onTakeOver((job) => {
+  // Dumps taken over from another process: that one filled the store, this one waits for no pass.
+  const offTakeOver = o.singletons?.onTakeOver((job, previous) => {
     if (stopped || !OWN_JOBS.has(job)) return;
+    if (job === "dumps" && previous !== null) passed = true;
     if (running) void running.then(() => (stopped ? undefined : tick()));
     else void tick();
   });
+  // Wanted from the start, though they run later (after the pass, on the bot's day).
+  if (o.dumps) void o.singletons?.want("dumps");
+  if (o.bot) void o.singletons?.want("bot");
   void tick();
 
   return {

@@ -82,7 +82,7 @@ export class Singletons {
   readonly #wanted = new Set<SingletonJob>();
   readonly #held = new Map<SingletonJob, Hold>();
   readonly #waiters = new Map<SingletonJob, (() => void)[]>();
-  readonly #takeOver: ((job: SingletonJob) => void)[] = [];
+  readonly #takeOver: ((job: SingletonJob, previous: string | null) => void)[] = [];
   readonly #bodies = new Set<Promise<void>>();
   #conn: DedicatedConnection | null = null;
   /** Every step on the connection, one after another. */
@@ -113,8 +113,11 @@ export class Singletons {
     return new Map([...this.#wanted].map((job) => [job, this.#held.has(job)]));
   }
 
-  /** `fn` runs each time this process takes a job (over); returns the unsubscribe. */
-  onTakeOver(fn: (job: SingletonJob) => void): () => void {
+  /**
+   * `fn` runs each time this process takes a job (over), with the worker that held it last (null:
+   * none ever did, or the embedded store); returns the unsubscribe.
+   */
+  onTakeOver(fn: (job: SingletonJob, previous: string | null) => void): () => void {
     this.#takeOver.push(fn);
     return () => {
       const i = this.#takeOver.indexOf(fn);
@@ -293,12 +296,16 @@ export class Singletons {
     let row: number | null = null;
     let previous: string | null = null;
     try {
-      const ended = await conn.query<{ worker_id: string }>(
-        `UPDATE singleton_holds SET ended_at = heartbeat_at, end_reason = 'lost'
-         WHERE job = $1 AND ended_at IS NULL RETURNING worker_id`,
+      const [last] = await conn.query<{ worker_id: string }>(
+        "SELECT worker_id FROM singleton_holds WHERE job = $1 ORDER BY id DESC LIMIT 1",
         [job],
       );
-      previous = ended[0]?.worker_id ?? null;
+      previous = last?.worker_id ?? null;
+      await conn.query(
+        `UPDATE singleton_holds SET ended_at = heartbeat_at, end_reason = 'lost'
+         WHERE job = $1 AND ended_at IS NULL`,
+        [job],
+      );
       const [r] = await conn.query<{ id: number }>(
         `INSERT INTO singleton_holds (job, worker_id, since, heartbeat_at) VALUES ($1, $2, now(), now()) RETURNING id`,
         [job, this.workerId],
@@ -320,7 +327,7 @@ export class Singletons {
     if (this.shared) this.#log.info("took over", { job, worker: this.workerId, previous });
     else this.#log.debug("held (embedded store: this process alone)", { job });
     for (const wake of this.#waiters.get(job)?.splice(0) ?? []) wake();
-    for (const fn of [...this.#takeOver]) fn(job);
+    for (const fn of [...this.#takeOver]) fn(job, previous);
   }
 
   async #unlock(job: SingletonJob, reason: "released"): Promise<void> {
