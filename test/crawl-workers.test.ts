@@ -10,37 +10,18 @@
  * Skipped when TEST_DATABASE_URL is unset. Run inside the loopback-only namespace:
  *   sh scripts/loopback-only.sh npx vitest run --project integration test/crawl-workers.test.ts
  */
-import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { nullLogger } from "../src/core/log.js";
 import { openDb, type Db } from "../src/db/index.js";
-import { openPostgres } from "../src/db/postgres.js";
 import { type CliProcess, simFlags, startCli } from "./helpers/cli-process.js";
+import { throwawayDatabase } from "./helpers/pg-database.js";
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 if (!pgUrl) process.stderr.write("crawl-workers: TEST_DATABASE_URL not set, skipped\n");
 
 /** Population with a spam farm (the smallest that has one). */
 const SERVERS = 200;
-
-/** A throwaway database on the server of TEST_DATABASE_URL; its URL and how to drop it. */
-async function throwawayDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `fedimon_workers_${randomBytes(5).toString("hex")}`;
-  const admin = await openPostgres(base);
-  await admin.exec(`CREATE DATABASE ${name}`);
-  await admin.close();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const a = await openPostgres(base);
-      await a.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.close();
-    },
-  };
-}
 
 /** NodeInfo discovery requests (`/.well-known/nodeinfo`) per host in the simulation's log. */
 function nodeinfoFetches(sim: Sim): Map<string, number> {
@@ -107,7 +88,7 @@ describe.skipIf(!pgUrl)("three crawl workers on one PostgreSQL database share on
   });
 
   async function freshDatabase(): Promise<void> {
-    database = await throwawayDatabase(pgUrl!);
+    database = await throwawayDatabase(pgUrl!, "fedimon_workers");
     db = await openDb(database.url, { logger: nullLogger }); // migrations applied once, before the workers start
     sim.log.clear();
   }

@@ -10,7 +10,6 @@
  * the loopback-only namespace:
  *   sh scripts/loopback-only.sh npx vitest run --project integration test/singleton-jobs.test.ts
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,8 +18,8 @@ import { startGithubApiSim, type GithubApiSim } from "../sim/github-api.js";
 import { startSim, type Sim } from "../sim/index.js";
 import { nullLogger } from "../src/core/log.js";
 import { openDb, type Db } from "../src/db/index.js";
-import { openPostgres } from "../src/db/postgres.js";
 import { type CliProcess, simFlags, startCli } from "./helpers/cli-process.js";
+import { throwawayDatabase } from "./helpers/pg-database.js";
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 if (!pgUrl) process.stderr.write("singleton-jobs: TEST_DATABASE_URL not set, skipped\n");
@@ -30,24 +29,6 @@ const JOBS = ["releases", "stats", "stream", "patch-status", "feed", "dumps"];
 
 const work = mkdtempSync(join(tmpdir(), "fedimon-singleton-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** A throwaway database on the server of TEST_DATABASE_URL; its URL and how to drop it. */
-async function throwawayDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `fedimon_singleton_${randomBytes(5).toString("hex")}`;
-  const admin = await openPostgres(base);
-  await admin.exec(`CREATE DATABASE ${name}`);
-  await admin.close();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const a = await openPostgres(base);
-      await a.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.close();
-    },
-  };
-}
 
 /** One run of a job, as a process logs it (`singleton job ran`). */
 interface JobRun {
@@ -110,7 +91,7 @@ describe.skipIf(!pgUrl)("two `run` processes on one PostgreSQL database", () => 
   beforeAll(async () => {
     sim = await startSim({ servers: 40, seed: "singleton-jobs", faultRate: 0, latencyMillis: [1, 5] });
     github = await startGithubApiSim({ host: "127.0.0.1", tls: false });
-    database = await throwawayDatabase(pgUrl!);
+    database = await throwawayDatabase(pgUrl!, "fedimon_singleton");
     db = await openDb(database.url, { logger: nullLogger });
   }, 60_000);
   afterAll(async () => {
