@@ -30,8 +30,8 @@ for (const backend of testBackends()) {
   describe(`singleton jobs (${backend.name})`, () => {
     let store: Awaited<ReturnType<typeof backend.open>> | null = null;
     const open: Singletons[] = [];
-    const make = (db: Db, workerId: string): Singletons => {
-      const s = new Singletons({ db, workerId, logger: nullLogger, retryMillis: RETRY });
+    const make = (db: Db, workerId: string, retryMillis = RETRY): Singletons => {
+      const s = new Singletons({ db, workerId, logger: nullLogger, retryMillis });
       open.push(s);
       return s;
     };
@@ -82,7 +82,8 @@ for (const backend of testBackends()) {
     it("a holder whose connection is lost stops the job; the other takes over, and it does not get it back", async () => {
       store = await backend.open();
       const db = store.db;
-      const a = make(db, "a");
+      // a retries more slowly than b, so b (not a, reconnected) is the one that takes over.
+      const a = make(db, "a", RETRY * 10);
       const b = make(db, "b");
       const runs: { who: string; start: number; end: number }[] = [];
       const stop = new AbortController();
@@ -105,8 +106,8 @@ for (const backend of testBackends()) {
       await db.query("SELECT pg_terminate_backend($1)", [victim!.pid]);
       await until(() => !a.held("releases") && b.held("releases"), "b to take over from a");
       expect(runs.map((r) => r.who)).toEqual(["a"]);
-      // a tries again and again; b holds it.
-      await new Promise((r) => setTimeout(r, RETRY * 5));
+      // a tries again (every second here); b holds it.
+      await new Promise((r) => setTimeout(r, RETRY * 25));
       expect(a.held("releases")).toBe(false);
       const rows = await holds(db);
       expect(rows.filter((r) => r.job === "releases")).toEqual([
