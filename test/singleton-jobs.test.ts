@@ -136,7 +136,8 @@ describe.skipIf(!pgUrl)("two `run` processes on one PostgreSQL database", () => 
   /** The API's URL, from the line `run` prints when it listens. */
   async function apiOf(p: CliProcess): Promise<string> {
     const line = await p.waitForStderr(/API and dashboard on http:/, 60_000);
-    return /on (http:\/\/\S+)/.exec(line)![1]!;
+    // (A JSON record with --log-format json: the URL ends at the quote.)
+    return /on (http:\/\/[\w.:[\]-]+)/.exec(line)![1]!;
   }
 
   const openHolds = (): Promise<{ job: string; worker_id: string }[]> =>
