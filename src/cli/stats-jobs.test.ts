@@ -3,6 +3,7 @@ import { ManualClock } from "../core/clock.js";
 import { nullLogger } from "../core/log.js";
 import { listPartitions } from "../db/partitions.js";
 import { openDb } from "../db/open.js";
+import { Singletons } from "../db/singleton.js";
 import { startStatsJobs } from "./stats-jobs.js";
 
 describe("statistics jobs", () => {
@@ -17,7 +18,15 @@ describe("statistics jobs", () => {
     };
     try {
       expect(await days()).toEqual([]);
-      const jobs = startStatsJobs({ db, clock, logger: nullLogger, signal: abort.signal, tickMillis: 10 });
+      const singletons = new Singletons({ db, workerId: "test", logger: nullLogger });
+      const jobs = startStatsJobs({
+        db,
+        clock,
+        logger: nullLogger,
+        signal: abort.signal,
+        tickMillis: 10,
+        singletons,
+      });
       await until(async () => (await days()).length === 3);
       expect(await days()).toEqual([
         "observations_p20310130",
