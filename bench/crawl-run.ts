@@ -19,6 +19,7 @@ import type { Fetcher } from "../src/net/types.js";
 import { openDb } from "../src/db/index.js";
 import { ServerStore } from "../src/crawl/store/index.js";
 import { PassProfile } from "./crawl-profile.js";
+import { benchSimArgs } from "./sim-process.js";
 
 const { values } = parseArgs({
   options: {
@@ -38,21 +39,7 @@ const truthDir = mkdtempSync(join(tmpdir(), "fedimon-bench-truth-"));
 const truthFile = join(truthDir, "truth.json");
 const sim = spawn(
   process.execPath,
-  [
-    "--import",
-    "tsx",
-    "sim/cli.ts",
-    "--servers",
-    String(servers),
-    "--random-seed",
-    "1",
-    "--fault-rate",
-    "0.25",
-    "--latency",
-    values.latency,
-    "--truth",
-    truthFile,
-  ],
+  ["--import", "tsx", "sim/cli.ts", ...benchSimArgs(servers, values.latency), "--truth", truthFile],
   { stdio: ["ignore", "pipe", "inherit", "ipc"] },
 );
 /** Requests the simulation's virtual servers received so far (its request log). */

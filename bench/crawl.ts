@@ -24,8 +24,9 @@ async function runInner(
   ]);
 }
 
-function freshPostgresDatabase(): string | null {
-  const name = `fedimon_bench_${process.pid}`;
+/** A new, empty database on the local PostgreSQL server (its Unix socket); null when none answers. */
+export function freshPostgresDatabase(suffix = ""): string | null {
+  const name = `fedimon_bench_${process.pid}${suffix}`;
   try {
     execFileSync("psql", ["-h", "/var/run/postgresql", "-U", "postgres", "-qc", `CREATE DATABASE ${name}`], {
       stdio: "ignore",
@@ -36,7 +37,8 @@ function freshPostgresDatabase(): string | null {
   }
 }
 
-function dropPostgresDatabase(name: string): void {
+/** Drops a database {@link freshPostgresDatabase} made (best effort). */
+export function dropPostgresDatabase(name: string): void {
   try {
     execFileSync(
       "psql",
@@ -47,6 +49,10 @@ function dropPostgresDatabase(name: string): void {
     // best effort
   }
 }
+
+/** The URL of a local database through the Unix socket: the namespace has no route to the host's TCP loopback. */
+export const socketUrl = (name: string): string =>
+  `postgres://postgres@localhost/${name}?host=/var/run/postgresql`;
 
 /** Runs the benchmark; the runner writes what it returns to bench/results/crawl.json. */
 export async function run(opts: {
@@ -75,9 +81,7 @@ export async function run(opts: {
   const pgName = values.store === "pglite" ? null : freshPostgresDatabase();
   if (pgName) {
     try {
-      // The namespace has no route to the host's TCP loopback; the Unix socket is shared.
-      const url = `postgres://postgres@localhost/${pgName}?host=/var/run/postgresql`;
-      postgres = await runInner(servers, url, extra);
+      postgres = await runInner(servers, socketUrl(pgName), extra);
     } finally {
       dropPostgresDatabase(pgName);
     }

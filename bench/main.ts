@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 /** The benchmarks the issues name, each a module `bench/NAME.ts` exporting `run(opts)`. */
-const BENCHMARKS = ["crawl", "geo", "stream", "history", "api", "web", "run"] as const;
+const BENCHMARKS = ["crawl", "workers", "geo", "stream", "history", "api", "web", "run"] as const;
 
 interface BenchModule {
   run(opts: { size: "small" | "full"; args: string[] }): Promise<Record<string, unknown>>;

@@ -11,6 +11,11 @@ export interface SimProcess {
   seedDomain: string;
 }
 
+/** The benchmarks' simulation: `servers` servers from random seed 1, 25% dead or faulty, latencies `latency` (ms). */
+export function benchSimArgs(servers: number, latency = "20,500"): string[] {
+  return ["--servers", String(servers), "--random-seed", "1", "--fault-rate", "0.25", "--latency", latency];
+}
+
 export async function startSimProcess(args: readonly string[]): Promise<SimProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "sim/cli.ts", ...args], {
     stdio: ["ignore", "pipe", "inherit"],

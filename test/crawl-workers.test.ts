@@ -6,10 +6,15 @@
  * mid-pass: the others finish the pass once its leases expire, and no server is polled twice. And
  * one is stopped (SIGTERM) mid-pass while a poll of it outlasts the grace: it exits within 10 s
  * having written what it finished, holding no lease, and the others finish the pass without
- * waiting for any lease to expire.
- * Skipped when TEST_DATABASE_URL is unset. Run inside the loopback-only namespace:
+ * waiting for any lease to expire. The same through one command, `fedimon crawl --once --workers
+ * 3`: three worker processes of it, one pass, one summary; SIGTERM to it stops them all within
+ * 10 s with no lease left; and on the embedded store the flag is refused. Skipped (but the
+ * refusal) when TEST_DATABASE_URL is unset. Run inside the loopback-only namespace:
  *   sh scripts/loopback-only.sh npx vitest run --project integration test/crawl-workers.test.ts
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../sim/index.js";
 import { nullLogger } from "../src/core/log.js";
@@ -299,4 +304,93 @@ describe.skipIf(!pgUrl)("three crawl workers on one PostgreSQL database share on
     expect(retaken).toHaveLength(cut.length);
     expect(retaken.filter((r) => r.worker_id === id)).toEqual([]);
   }, 240_000);
+  /** `fedimon crawl --workers ...`: one command starting the worker processes itself. */
+  const crawl = (extra: string[]): CliProcess => {
+    const p = startCli(
+      ["crawl", "--db", database.url, ...simFlags(sim), "--concurrency", "8", "--worker-id", "wk", ...extra],
+      { NODE_EXTRA_CA_CERTS: sim.caFile },
+    );
+    procs.push(p);
+    return p;
+  };
+
+  it("crawl --once --workers 3: every server polled exactly once, by three worker ids, one summary", async () => {
+    await freshDatabase();
+    const p = crawl(["--once", "--workers", "3", "--json"]);
+    const { code } = await p.exited;
+    const summary = JSON.parse(p.stdout.at(-1) ?? "{}") as {
+      polled: number;
+      workers: { workerId: string; exit: number; polled: number }[];
+    };
+    const fetches = nodeinfoFetches(sim);
+    process.stderr.write(
+      `crawl-workers --workers 3: polled ${summary.polled} (${summary.workers?.map((w) => w.polled).join(" + ")}); ` +
+        `NodeInfo fetched on ${fetches.size} hosts, more than once on ${[...fetches].filter(([, n]) => n > 1).length}\n`,
+    );
+    expect(code).toBe(0);
+    expect(p.stderr.filter((l) => l.startsWith("crawl finished:"))).toHaveLength(1);
+    expect(p.stdout).toHaveLength(1);
+    expect(summary.workers.map((w) => [w.workerId, w.exit])).toEqual([
+      ["wk-1", 0],
+      ["wk-2", 0],
+      ["wk-3", 0],
+    ]);
+    expect(summary.workers.reduce((a, w) => a + w.polled, 0)).toBe(summary.polled);
+    expect([...fetches].filter(([, n]) => n > 1)).toEqual([]);
+    expect(fetches.size).toBeGreaterThan(SERVERS / 2);
+    const byWorker = await db.query<{ worker_id: string; n: number }>(
+      "SELECT worker_id, count(*)::int AS n FROM observations GROUP BY 1 ORDER BY 1",
+    );
+    expect(byWorker.map((r) => r.worker_id)).toEqual(["wk-1", "wk-2", "wk-3"]);
+    expect(byWorker.reduce((a, r) => a + r.n, 0)).toBe(summary.polled);
+    expect(await db.query("SELECT domain FROM observations GROUP BY domain HAVING count(*) > 1")).toEqual([]);
+    expect(
+      await db.query("SELECT domain FROM servers WHERE next_due_at IS NOT NULL AND last_attempt_at IS NULL"),
+    ).toEqual([]);
+    expect(await db.query("SELECT domain FROM servers WHERE lease_owner IS NOT NULL")).toEqual([]);
+  }, 240_000);
+
+  it("crawl --workers 2: SIGTERM stops every worker within 10 s, leases released", async () => {
+    await freshDatabase();
+    const p = crawl(["--workers", "2"]);
+    const deadline = Date.now() + 120_000;
+    const observed = async (): Promise<number> =>
+      Number((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM observations"))[0]?.n ?? 0);
+    while ((await observed()) < 20) {
+      if (Date.now() > deadline) throw new Error("the workers never polled 20 servers");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const t0 = performance.now();
+    p.child.kill("SIGTERM");
+    const { code } = await p.exited;
+    const stopMillis = performance.now() - t0;
+    process.stderr.write(`crawl-workers --workers 2: stopped in ${Math.round(stopMillis)} ms\n`);
+    expect(code).toBe(0);
+    expect(stopMillis).toBeLessThan(10_000);
+    expect(p.stderr.filter((l) => l.startsWith("crawl stopped:"))).toHaveLength(1);
+    const workers = await db.query<{ worker_id: string }>(
+      "SELECT DISTINCT worker_id FROM observations ORDER BY 1",
+    );
+    expect(workers.map((r) => r.worker_id)).toEqual(["wk-1", "wk-2"]);
+    expect(await db.query("SELECT domain FROM servers WHERE lease_owner IS NOT NULL")).toEqual([]);
+  }, 240_000);
+});
+
+describe("crawl --workers on the embedded store", () => {
+  it("crawl --workers 3 is refused in one line, exit 2: the embedded store is single-process", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fedimon-workers-"));
+    try {
+      const p = startCli(["crawl", "--once", "--workers", "3", "--db", dir, "--seed", "mastodon.social"], {
+        DATABASE_URL: "",
+      });
+      const { code } = await p.exited;
+      expect(code).toBe(2);
+      expect(p.stderr.filter((l) => l.trim() !== "")).toEqual([
+        expect.stringMatching(/^fedimon: configuration: --workers 3: the embedded store is single-process/),
+      ]);
+      expect(p.stdout.join("")).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ export function sampleValue(field: ConfigField & { key: ConfigKey }): string {
     case "list":
       return field.key === "seeds" ? "mastodon.social, pixelfed.social" : "127.0.0.0/8, ::1/128";
     case "number":
-      return "4096";
+      return field.key === "crawlWorkers" ? "4" : "4096";
     case "boolean":
       return "true";
     case "enum":

@@ -183,6 +183,19 @@ export const CONFIG_FIELDS = {
     description: "lease of a claimed server; a dead worker's servers are taken over after it",
     commands: CRAWL,
   },
+  /**
+   * `crawl` starts this many crawler processes (children of the one command, worker ids
+   * `<worker-id>-1` … `-N`) sharing one PostgreSQL frontier; 1 is the command itself. More than 1
+   * needs PostgreSQL: the embedded store is held by one process.
+   */
+  crawlWorkers: {
+    schema: z.number().int().min(1).max(64).default(1),
+    flag: "--workers <n>",
+    env: ["FEDIMON_CRAWL_WORKERS"],
+    defaultText: "1",
+    description: "crawler processes sharing the pass (PostgreSQL only; docs/crawl.md)",
+    commands: ["crawl"],
+  },
   port: {
     schema: z.number().int().min(0).max(65_535).default(8080),
     flag: "--port <n>",
