@@ -40,7 +40,7 @@ function hostOf(url: string): string | null {
 
 /** The bench's profile of one pass. */
 /** CPU seconds (user + system) a process has used, from /proc; null where unreadable. */
-function cpuSecsOf(pid: number | undefined): number | null {
+export function cpuSecsOf(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");

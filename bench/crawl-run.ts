@@ -18,7 +18,8 @@ import { createFetcher } from "../src/net/index.js";
 import type { Fetcher } from "../src/net/types.js";
 import { openDb } from "../src/db/index.js";
 import { ServerStore } from "../src/crawl/store/index.js";
-import { PassProfile } from "./crawl-profile.js";
+import { PassProfile, cpuSecsOf } from "./crawl-profile.js";
+import { cpuProfileFlags } from "./namespace.js";
 import { benchSimArgs } from "./sim-process.js";
 
 const { values } = parseArgs({
@@ -39,7 +40,15 @@ const truthDir = mkdtempSync(join(tmpdir(), "fedimon-bench-truth-"));
 const truthFile = join(truthDir, "truth.json");
 const sim = spawn(
   process.execPath,
-  ["--import", "tsx", "sim/cli.ts", ...benchSimArgs(servers, values.latency), "--truth", truthFile],
+  [
+    ...cpuProfileFlags(),
+    "--import",
+    "tsx",
+    "sim/cli.ts",
+    ...benchSimArgs(servers, values.latency),
+    "--truth",
+    truthFile,
+  ],
   { stdio: ["ignore", "pipe", "inherit", "ipc"] },
 );
 /** Requests the simulation's virtual servers received so far (its request log). */
@@ -111,6 +120,7 @@ const memorySampler = setInterval(() => {
   if (m.rss > memoryAtPeak.rss) memoryAtPeak = m;
 }, 500);
 const cpu0 = process.cpuUsage();
+const simCpu0 = cpuSecsOf(sim.pid);
 const t0 = performance.now();
 profile?.begin();
 const sampler = profile
@@ -124,6 +134,7 @@ if (sampler) clearInterval(sampler);
 profile?.report(first.elapsedMillis);
 const wallSecs = (performance.now() - t0) / 1000;
 const cpu1 = process.cpuUsage(cpu0);
+const simCpu1 = cpuSecsOf(sim.pid);
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 clearInterval(memorySampler);
 const mib = (b: number): number => Math.round(b / 2 ** 20);
@@ -170,6 +181,11 @@ console.log(
     wallSecs: Number(wallSecs.toFixed(1)),
     serversPerSec: Number((first.polled / wallSecs).toFixed(1)),
     cpuMillisPerServer: Number((cpuMillis / Math.max(1, first.polled)).toFixed(2)),
+    /** The simulation process's CPU (user + system) over the first pass, per polled server. */
+    simCpuMillisPerServer:
+      simCpu0 !== null && simCpu1 !== null
+        ? Number((((simCpu1 - simCpu0) * 1000) / Math.max(1, first.polled)).toFixed(2))
+        : null,
     peakRssMB: mib(peakRssBytes),
     memoryAtPeakMB: {
       rss: mib(memoryAtPeak.rss),

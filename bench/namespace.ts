@@ -8,13 +8,22 @@ import { envTrustingTestCa } from "../sim/tls/trust.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * `--cpu-prof` flags for a bench process when FEDIMON_BENCH_CPU_PROF names a folder (Node refuses
+ * them in NODE_OPTIONS): each process writes a `.cpuprofile` there for Chrome DevTools.
+ */
+export function cpuProfileFlags(): string[] {
+  const dir = process.env.FEDIMON_BENCH_CPU_PROF;
+  return dir ? ["--cpu-prof", "--cpu-prof-dir", dir] : [];
+}
+
 export async function runInNamespace<T = Record<string, unknown>>(
   script: string,
   args: readonly string[],
 ): Promise<T> {
   const child = spawn(
     "sh",
-    ["scripts/loopback-only.sh", process.execPath, "--import", "tsx", script, ...args],
+    ["scripts/loopback-only.sh", process.execPath, ...cpuProfileFlags(), "--import", "tsx", script, ...args],
     {
       cwd: ROOT,
       env: envTrustingTestCa(),

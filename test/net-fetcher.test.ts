@@ -2,6 +2,7 @@
 //   sh scripts/loopback-only.sh npx vitest run test/net-fetcher.test.ts
 // Every server binds 127.0.0.x; names resolve through our own DNS server on 127.0.0.1.
 import type http from "node:http";
+import tls from "node:tls";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDnsServer, type DnsAnswer, type DnsServer } from "../sim/dns-server.js";
@@ -482,6 +483,27 @@ describe("net fetcher against loopback servers", () => {
       const r = await f.request({ url: `https://${host}/` });
       expectFailure(r, "cert_invalid");
     }
+  });
+
+  it("checks the host name on the leaf certificate alone, not the chain Node would build", async () => {
+    const proto = tls.TLSSocket.prototype;
+    const original = Object.getOwnPropertyDescriptor(proto, "getPeerCertificate")!;
+    const calls = { chain: 0, leaf: 0 };
+    Object.defineProperty(proto, "getPeerCertificate", {
+      ...original,
+      value(this: tls.TLSSocket, detailed?: boolean) {
+        calls[detailed === true ? "chain" : "leaf"]++;
+        return (original.value as (d?: boolean) => unknown).call(this, detailed);
+      },
+    });
+    try {
+      const f = fetcher();
+      expect((await f.request({ url: "https://ok.test/hello" })).ok).toBe(true);
+      expectFailure(await f.request({ url: "https://wrongname.test/" }), "cert_invalid");
+    } finally {
+      Object.defineProperty(proto, "getPeerCertificate", original);
+    }
+    expect(calls).toEqual({ chain: 0, leaf: 2 });
   });
 
   it("maps other TLS failures to tls_error, and a silent TLS server to timeout", async () => {

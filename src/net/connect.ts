@@ -113,6 +113,16 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
             ALPNProtocols: ["http/1.1"],
           });
           socket = secure;
+          // Node checks the host name (tls.checkServerIdentity: the leaf's subject and
+          // subjectaltname) on getPeerCertificate(true), which also walks the chain and looks its
+          // issuer up in the root store: ~0.35 ms a handshake, the largest item in the crawler's
+          // profile. The leaf alone carries everything the check reads, for a tenth of the cost;
+          // the chain is verified by OpenSSL during the handshake either way.
+          Object.defineProperty(secure, "getPeerCertificate", {
+            value: leafOnly,
+            configurable: true,
+            writable: true,
+          });
           timer = setTimeout(
             () =>
               fail(
@@ -129,6 +139,7 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
           };
           secure.once("error", onTlsError);
           secure.once("secureConnect", () => {
+            Reflect.deleteProperty(secure, "getPeerCertificate");
             if (settled) return;
             settled = true;
             clearTimeout(timer);
@@ -142,4 +153,12 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
         fail(err instanceof NetError ? err : new NetError("http_error", String(err), { cause: err }));
       });
   };
+}
+
+/**
+ * Stands in for `getPeerCertificate` during a handshake: the leaf certificate only, whatever was
+ * asked (Node's host-name check reads nothing else).
+ */
+function leafOnly(this: tls.TLSSocket): tls.PeerCertificate {
+  return tls.TLSSocket.prototype.getPeerCertificate.call(this, false);
 }
