@@ -1,4 +1,4 @@
-import type { Clock } from "../core/clock.js";
+import { sleep, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/log.js";
 import { recomputeAdoption } from "../releases/recompute.js";
 import { applyRetention, rollupDay, rollupHour } from "../stats/index.js";
@@ -108,15 +108,7 @@ export function startStatsJobs(opts: StatsJobsOptions): {
       } catch (err) {
         log.error("statistics job failed; retrying next tick", { error: (err as Error).message });
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(finish, tickMillis);
-        function finish(): void {
-          clearTimeout(t);
-          signal.removeEventListener("abort", finish);
-          resolve();
-        }
-        signal.addEventListener("abort", finish, { once: true });
-      });
+      await sleep(tickMillis, signal);
     }
   };
   const done = opts.singletons.hold("stats", opts.signal, schedule);
