@@ -97,6 +97,7 @@ const fetcher: Fetcher = {
     return v;
   },
   clearCaches: () => inner.clearCaches(),
+  recentTls: (host, port) => inner.recentTls(host, port),
   close: () => inner.close(),
 };
 const db = await openDb(config.db);

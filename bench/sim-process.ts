@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { cpuProfileFlags } from "./namespace.js";
 
 export interface SimProcess {
   process: ChildProcess;
@@ -17,7 +18,7 @@ export function benchSimArgs(servers: number, latency = "20,500"): string[] {
 }
 
 export async function startSimProcess(args: readonly string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "sim/cli.ts", ...args], {
+  const child = spawn(process.execPath, [...cpuProfileFlags(), "--import", "tsx", "sim/cli.ts", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const info = await new Promise<{ dnsServer: string; seedDomain: string }>((resolve, reject) => {

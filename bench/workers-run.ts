@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { cpuProfileFlags } from "./namespace.js";
 import { benchSimArgs, startSimProcess } from "./sim-process.js";
 
 const { values } = parseArgs({
@@ -73,6 +74,7 @@ const t0 = performance.now();
 const cli = spawn(
   process.execPath,
   [
+    ...cpuProfileFlags(),
     "--import",
     "tsx",
     MAIN,

@@ -41,6 +41,8 @@ export const HTTPS_VARIANTS = {
   modern: { rootRedirect: "/about" },
   tls12Only: { maxVersion: "TLSv1.2" },
   legacyTls: { minVersion: "TLSv1" },
+  tls11Up: { minVersion: "TLSv1.1" },
+  tls10Only: { minVersion: "TLSv1", maxVersion: "TLSv1" },
   expired: { cert: { notBeforeDays: -92, notAfterDays: -2 } },
   expiresIn5Days: { cert: { notBeforeDays: -85, notAfterDays: 5.5 } },
   selfSigned: { cert: { selfSigned: true } },

@@ -31,6 +31,21 @@ const EXPECTED: Record<VariantName, { codes: string[]; grade: string; score: num
   modern: { codes: [], grade: "A+", score: 100 },
   tls12Only: { codes: ["tls13_missing"], grade: "A", score: 90 },
   legacyTls: { codes: ["tls11_offered", "tls10_offered"], grade: "B", score: 75 },
+  tls11Up: { codes: ["tls11_offered", "grade_cap"], grade: "B", score: 84 },
+  // Node's fetcher speaks TLS 1.2 and up, so the page and plain-HTTP checks stop at robots.txt.
+  tls10Only: {
+    codes: [
+      "tls12_missing",
+      "tls13_missing",
+      "tls10_offered",
+      "hsts_unknown",
+      "http_unknown",
+      "headers_unknown",
+      "grade_cap",
+    ],
+    grade: "F",
+    score: 24,
+  },
   // The fetcher refuses the bad certificates too, so the page is not read, and the plain-HTTP
   // check stops at robots.txt (http://.../robots.txt redirects to the bad https one): zero-point notes.
   expired: {
@@ -183,6 +198,20 @@ describe("HTTPS probe against simulated servers", () => {
       tls11: "offered",
       tls10: "offered",
     });
+    // The legacy versions are asked together first: each answer must still be told apart.
+    expect(results.get("tls11Up")!.probe.versions).toEqual({
+      tls13: "offered",
+      tls12: "offered",
+      tls11: "offered",
+      tls10: "not_offered",
+    });
+    expect(results.get("tls10Only")!.probe.versions).toEqual({
+      tls13: "not_offered",
+      tls12: "not_offered",
+      tls11: "not_offered",
+      tls10: "offered",
+    });
+    expect(results.get("tls10Only")!.probe.certificate).toMatchObject({ chainTrusted: true });
     expect(results.get("expired")!.probe.certificate).toMatchObject({
       expired: true,
       verifyError: "CERT_HAS_EXPIRED",
@@ -210,7 +239,7 @@ describe("HTTPS probe against simulated servers", () => {
   it("is polite: robots.txt honoured, one request at a time per server, a handful of connections", () => {
     for (const [name, server] of servers) {
       expect(server.maxInFlight, name).toBeLessThanOrEqual(1);
-      // Four handshakes at most (default, 1.2, 1.1, 1.0), plus the fetcher's own connections.
+      // Four handshakes at most (default, 1.2, 1.0–1.1, 1.0), plus the fetcher's own connections.
       expect(server.handshakes.completed + server.handshakes.failed, name).toBeLessThanOrEqual(8);
       expect(server.requests.length, name).toBeLessThanOrEqual(6);
       expect(
@@ -218,16 +247,53 @@ describe("HTTPS probe against simulated servers", () => {
         name,
       ).toBe(true);
     }
+    // A server that refuses TLS 1.0 and 1.1 is asked about them once, not once for each.
+    expect(servers.get("modern")!.handshakes.failed).toBe(1);
+    expect(servers.get("tls12Only")!.handshakes.failed).toBe(1);
     const disallowed = servers.get("robotsDisallowRoot")!;
     expect(disallowed.requests.filter((r) => r.path === "/")).toEqual([]);
     // The https robots.txt (cached), the fallback read for HSTS, and the http origin's robots.txt,
-    // which redirects to the https one.
+    // which redirects to the https one, already held: not asked again.
     expect(disallowed.requests.map((r) => `${r.port} ${r.path}`).sort()).toEqual([
-      "443 /robots.txt",
       "443 /robots.txt",
       "443 /robots.txt",
       "80 /robots.txt",
     ]);
+  });
+
+  it("takes the default handshake from the fetcher's own connection when it has just made one", async () => {
+    for (const name of ["modern", "tls12Only", "legacyTls"] as const) {
+      const server = servers.get(name)!;
+      const warm = createFetcher({
+        config: defaultConfig({ dnsServer: dns.address, onlyNetworks: ["127.0.0.0/8"] }),
+        logger: nullLogger,
+        resolver,
+      });
+      try {
+        // The poll's connection, as the crawl would have left it.
+        expect((await warm.request({ url: `https://${domainOf(name)}/robots.txt` })).ok).toBe(true);
+        const before = { ...server.handshakes };
+        const probe = await probeHttps(domainOf(name), {
+          fetcher: warm,
+          lookup,
+          handshakeTimeoutMillis: 5_000,
+        });
+        const cold = results.get(name)!.probe;
+        const facts = (p: HttpsProbe) => ({
+          ...p,
+          probedAt: null,
+          certificate: { ...p.certificate, daysToExpiry: null },
+        });
+        expect(facts(probe), name).toEqual(facts(cold));
+        // No default handshake, and the page came over the poll's connection: only the version
+        // checks connected (TLS 1.2 alone after a 1.3 answer; 1.0–1.1, and 1.0 alone after 1.1).
+        const opened =
+          server.handshakes.completed - before.completed + server.handshakes.failed - before.failed;
+        expect(opened, name).toBe({ modern: 2, tls12Only: 1, legacyTls: 3 }[name]);
+      } finally {
+        await warm.close();
+      }
+    }
   });
 
   it("records an unreachable server as no_tls without sending anything", async () => {

@@ -605,6 +605,18 @@ describe("net fetcher against loopback servers", () => {
     expect(performance.now() - t0).toBeLessThan(500);
   });
 
+  it("tells what its latest TLS connection to a host negotiated, for the keep-alive window only", async () => {
+    const f = fetcher({}, { keepAliveMillis: 300, keepAliveMaxMillis: 300 });
+    expect(f.recentTls("ok.test", 443)).toBeNull();
+    expect((await f.request({ url: "https://ok.test/a" })).ok).toBe(true);
+    const seen = f.recentTls("OK.test", 443);
+    expect(seen).toMatchObject({ port: 443, protocol: "TLSv1.3" });
+    expect(seen?.certificate?.checkHost("ok.test")).toBe("ok.test");
+    expect(f.recentTls("ok.test", 8443)).toBeNull();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(f.recentTls("ok.test", 443)).toBeNull();
+  });
+
   it("keeps no per-host memory for hosts it is done with", async () => {
     const f = fetcher({}, { keepAliveMillis: 300, keepAliveMaxMillis: 300 });
     await Promise.all([f.request({ url: "https://ok.test/a" }), f.request({ url: "https://count.test/a" })]);

@@ -54,6 +54,7 @@ function counting(fetcher: Fetcher, count: () => void): Fetcher {
       return fetcher.request(req);
     },
     robotsAllowed: (url) => fetcher.robotsAllowed(url),
+    recentTls: (host, port) => fetcher.recentTls(host, port),
     clearCaches: () => fetcher.clearCaches(),
     close: () => fetcher.close(),
   };

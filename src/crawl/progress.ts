@@ -43,6 +43,7 @@ export function tallied(fetcher: Fetcher, tally: RequestTally, kind: RequestKind
   return {
     request: (req) => fetcher.request({ ...req, kind: req.kind ?? kind, tally }),
     robotsAllowed: (url) => fetcher.robotsAllowed(url, tally),
+    recentTls: (host, port) => fetcher.recentTls(host, port),
     clearCaches: () => fetcher.clearCaches(),
     close: () => fetcher.close(),
   };

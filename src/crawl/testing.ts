@@ -117,6 +117,9 @@ export class FakeFetcher implements Fetcher {
   }
 
   clearCaches(): void {}
+  recentTls(): null {
+    return null;
+  }
   async close(): Promise<void> {}
 }
 

@@ -1,7 +1,7 @@
 import type tls from "node:tls";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, nullLogger } from "../core/log.js";
-import type { Fetcher, HttpResult, LookupFunction } from "../net/index.js";
+import type { Fetcher, HttpResult, LookupFunction, TlsConnectionFacts } from "../net/index.js";
 import { certificateFacts } from "./certificate.js";
 import { parseHsts, readSecurityHeaders } from "./headers.js";
 import { type HandshakeResult, type HandshakeSuccess, handshake } from "./tls-handshake.js";
@@ -27,11 +27,12 @@ const PAGE_MAX_BYTES = 2 * 1024 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
- * Probes one server's HTTPS, one connection at a time: up to four TLS handshakes (the default
- * one, then TLS 1.2 only, 1.1 only, 1.0 only: each sends nothing and closes), then through the
- * fetcher `https://domain/` (HSTS from its first response, security headers after same-site
- * redirects; robots.txt is honoured, and when it disallows `/` HSTS is read from `/robots.txt`)
- * and `http://domain/` (does it redirect to HTTPS?). About five connections a day per server.
+ * Probes one server's HTTPS, one connection at a time: one to four TLS handshakes (the default
+ * one, unless the fetcher has just made it for the poll; TLS 1.2 alone when the default picked 1.3; TLS 1.0–1.1 together, and 1.0 alone when that
+ * picked 1.1: each sends nothing and closes), then through the fetcher `https://domain/` (HSTS
+ * from its first response, security headers after same-site redirects; robots.txt is honoured,
+ * and when it disallows `/` HSTS is read from `/robots.txt`) and `http://domain/` (does it
+ * redirect to HTTPS?). Three or four connections a day for most servers, six at most.
  * Never throws for anything the server does.
  */
 export async function probeHttps(domain: string, deps: HttpsProbeDeps): Promise<HttpsProbe> {
@@ -68,8 +69,10 @@ export async function probeHttps(domain: string, deps: HttpsProbeDeps): Promise<
     httpLocation: null,
   };
 
-  // 1. The default handshake (TLS 1.2–1.3): a server that speaks 1.3 always picks it.
-  const best = await shake();
+  // 1. The default handshake (TLS 1.2–1.3): a server that speaks 1.3 always picks it. The poll's
+  // own connection to this server was exactly that, checked in full: when the fetcher still holds
+  // what it negotiated (its keep-alive window), it stands for this handshake.
+  const best = fromFetcher(deps.fetcher.recentTls(domain, port)) ?? (await shake());
   let certSource: HandshakeSuccess | null = null;
   if (best.ok) {
     certSource = best;
@@ -90,12 +93,24 @@ export async function probeHttps(domain: string, deps: HttpsProbeDeps): Promise<
   }
 
   if (best.ok || best.stage === "tls" || best.stage === "local") {
-    // 2. Legacy versions, each alone. Node refuses some locally: recorded as untestable.
-    const v11 = await shake("TLSv1.1", "TLSv1.1");
-    probe.versions.tls11 = versionState(v11);
-    const v10 = await shake("TLSv1", "TLSv1");
-    probe.versions.tls10 = versionState(v10);
-    if (!certSource) certSource = [v11, v10].find((r): r is HandshakeSuccess => r.ok) ?? null;
+    // 2. Legacy versions. One handshake offering TLS 1.0–1.1 answers for both on most servers:
+    // the server picks the highest version it shares, so a refusal means neither is offered and
+    // TLS 1.0 picked means 1.1 is not. Only when it picks 1.1 is 1.0 tried alone. Node refuses
+    // some versions locally: recorded as untestable.
+    const legacy = await shake("TLSv1", "TLSv1.1");
+    let v10: HandshakeResult | null = null;
+    if (legacy.ok && legacy.protocol === "TLSv1.1") {
+      probe.versions.tls11 = "offered";
+      v10 = await shake("TLSv1", "TLSv1");
+      probe.versions.tls10 = versionState(v10);
+    } else if (legacy.ok) {
+      probe.versions.tls11 = "not_offered";
+      probe.versions.tls10 = legacy.protocol === "TLSv1" ? "offered" : "untestable";
+    } else {
+      probe.versions.tls11 = versionState(legacy);
+      probe.versions.tls10 = versionState(legacy);
+    }
+    if (!certSource) certSource = [legacy, v10].find((r): r is HandshakeSuccess => r?.ok === true) ?? null;
     if (!certSource) probe.tlsFailure = best.ok ? null : `tls: ${best.code}: ${best.message}`;
   }
 
@@ -126,6 +141,20 @@ export async function probeHttps(domain: string, deps: HttpsProbeDeps): Promise<
   probe.httpRedirect = redirect.kind;
   probe.httpLocation = redirect.location;
   return probe;
+}
+
+/** A verified connection of the fetcher's, as the default handshake would have seen it. */
+function fromFetcher(facts: TlsConnectionFacts | null): HandshakeSuccess | null {
+  if (!facts) return null;
+  return {
+    ok: true,
+    protocol: facts.protocol,
+    remoteAddress: null,
+    remoteFamily: null,
+    verifyError: null,
+    nameError: null,
+    certificate: facts.certificate,
+  };
 }
 
 function versionState(result: HandshakeResult): TlsVersionState {

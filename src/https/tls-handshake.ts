@@ -1,6 +1,6 @@
 import type { X509Certificate } from "node:crypto";
 import tls from "node:tls";
-import type { LookupFunction } from "../net/index.js";
+import { checkNameOnLeafOnly, sharedClientContext, type LookupFunction } from "../net/index.js";
 
 /** Options for one probing handshake. */
 export interface HandshakeOptions {
@@ -108,12 +108,16 @@ export function handshake(opts: HandshakeOptions): Promise<HandshakeResult> {
         servername: opts.domain,
         lookup,
         ...(opts.family ? { family: opts.family } : {}),
-        minVersion: opts.minVersion ?? "TLSv1.2",
-        maxVersion: opts.maxVersion ?? "TLSv1.3",
-        ...(legacy ? { ciphers: "DEFAULT:@SECLEVEL=0" } : {}),
+        // Versions and ciphers live in the context: one shared context per setting.
+        secureContext: sharedClientContext({
+          minVersion: opts.minVersion ?? "TLSv1.2",
+          maxVersion: opts.maxVersion ?? "TLSv1.3",
+          ...(legacy ? { ciphers: "DEFAULT:@SECLEVEL=0" } : {}),
+        }),
         rejectUnauthorized: false,
         ALPNProtocols: ["http/1.1"],
       });
+      checkNameOnLeafOnly(socket);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       finish({ ok: false, stage: "local", code: e.code ?? "ERR", message: e.message });

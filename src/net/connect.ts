@@ -4,7 +4,9 @@ import type { buildConnector } from "undici";
 import type { AddressGuard } from "./address-guard.js";
 import { ConnectError, NetError, classifyNetError } from "./errors.js";
 import { resolveAllowed } from "./guarded-lookup.js";
+import { checkNameOnLeafOnly, sharedClientContext } from "./tls-context.js";
 import { normaliseHost, type Resolver } from "./resolver.js";
+import type { TlsConnectionFacts } from "./types.js";
 
 /** Options for {@link createGuardedConnector}. */
 export interface GuardedConnectorOptions {
@@ -14,8 +16,11 @@ export interface GuardedConnectorOptions {
   connectTimeoutMillis: number;
   /** TLS handshake after the TCP connection. Default: config.firstByteTimeoutMillis (10 s). */
   handshakeTimeoutMillis: number;
-  /** Called once per new connection with the host name and the address actually connected to. */
-  onConnected?: (hostname: string, remoteAddress: string) => void;
+  /**
+   * Called once per new connection with the host name, the address actually connected to and, for
+   * TLS, what the handshake negotiated.
+   */
+  onConnected?: (hostname: string, remoteAddress: string, tls: TlsConnectionFacts | null) => void;
 }
 
 /** How long each address family gets before the next is tried (Node's happy eyeballs). */
@@ -31,9 +36,6 @@ const FAMILY_ATTEMPT_MILLIS = 250;
  * their outcome class: phase-aware, so a reset during the handshake reads `tls_error`.
  */
 export function createGuardedConnector(opts: GuardedConnectorOptions): buildConnector.connector {
-  // One TLS context (Node's default roots plus NODE_EXTRA_CA_CERTS) shared by every connection:
-  // tls.connect would otherwise build a fresh one per socket, a measurable cost at 250 servers/s.
-  let secureContext: tls.SecureContext | undefined;
   return (options, callback) => {
     const hostname = normaliseHost(options.hostname);
     const https = options.protocol === "https:";
@@ -100,29 +102,19 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
           const remoteAddress = tcp.remoteAddress ?? first.address;
           if (!https) {
             settled = true;
-            opts.onConnected?.(hostname, remoteAddress);
+            opts.onConnected?.(hostname, remoteAddress, null);
             callback(null, tcp);
             return;
           }
-          secureContext ??= tls.createSecureContext();
           const secure = tls.connect({
             socket: tcp,
-            secureContext,
+            secureContext: sharedClientContext(),
             host: hostname,
             servername: literal ? undefined : hostname,
             ALPNProtocols: ["http/1.1"],
           });
           socket = secure;
-          // Node checks the host name (tls.checkServerIdentity: the leaf's subject and
-          // subjectaltname) on getPeerCertificate(true), which also walks the chain and looks its
-          // issuer up in the root store: ~0.35 ms a handshake, the largest item in the crawler's
-          // profile. The leaf alone carries everything the check reads, for a tenth of the cost;
-          // the chain is verified by OpenSSL during the handshake either way.
-          Object.defineProperty(secure, "getPeerCertificate", {
-            value: leafOnly,
-            configurable: true,
-            writable: true,
-          });
+          checkNameOnLeafOnly(secure);
           timer = setTimeout(
             () =>
               fail(
@@ -139,12 +131,15 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
           };
           secure.once("error", onTlsError);
           secure.once("secureConnect", () => {
-            Reflect.deleteProperty(secure, "getPeerCertificate");
             if (settled) return;
             settled = true;
             clearTimeout(timer);
             secure.off("error", onTlsError);
-            opts.onConnected?.(hostname, remoteAddress);
+            opts.onConnected?.(hostname, remoteAddress, {
+              port,
+              protocol: secure.getProtocol() ?? null,
+              certificate: secure.getPeerX509Certificate() ?? null,
+            });
             callback(null, secure);
           });
         });
@@ -153,12 +148,4 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
         fail(err instanceof NetError ? err : new NetError("http_error", String(err), { cause: err }));
       });
   };
-}
-
-/**
- * Stands in for `getPeerCertificate` during a handshake: the leaf certificate only, whatever was
- * asked (Node's host-name check reads nothing else).
- */
-function leafOnly(this: tls.TLSSocket): tls.PeerCertificate {
-  return tls.TLSSocket.prototype.getPeerCertificate.call(this, false);
 }

@@ -13,7 +13,15 @@ import { normaliseHost, createResolver, type Resolver } from "./resolver.js";
 import { RobotsCache } from "./robots-cache.js";
 import { ROBOTS_MAX_BYTES } from "./robots.js";
 import { DEFAULT_TUNING, MAX_REDIRECTS, type FetcherTuning } from "./tuning.js";
-import type { Fetcher, HttpFailure, HttpRequest, HttpResult, RequestTally, RobotsVerdict } from "./types.js";
+import type {
+  Fetcher,
+  HttpFailure,
+  HttpRequest,
+  HttpResult,
+  RequestTally,
+  RobotsVerdict,
+  TlsConnectionFacts,
+} from "./types.js";
 import { userAgent } from "./user-agent.js";
 
 /** Options for {@link createFetcher}. */
@@ -102,11 +110,12 @@ class GuardedFetcher implements FetcherWithStats {
       ttlMillis: t.robotsTtlMillis,
       serverErrorTtlMillis: t.robotsServerErrorTtlMillis,
       networkFailureTtlMillis: t.robotsNetworkFailureTtlMillis,
-      fetchRobots: (robotsUrl, tally) =>
+      fetchRobots: (robotsUrl, tally, follow) =>
         this.#request(
           {
             url: robotsUrl,
             checkRobots: false,
+            followRedirects: follow !== false,
             maxBodyBytes: ROBOTS_MAX_BYTES,
             headers: { accept: "text/plain, */*;q=0.5" },
             kind: "robots",
@@ -121,11 +130,12 @@ class GuardedFetcher implements FetcherWithStats {
       guard,
       connectTimeoutMillis: opts.config.connectTimeoutMillis,
       handshakeTimeoutMillis: t.tlsHandshakeTimeoutMillis ?? opts.config.firstByteTimeoutMillis,
-      onConnected: (hostname, remoteAddress) => {
+      onConnected: (hostname, remoteAddress, tls) => {
         const state = this.#gate.peek(hostname);
         if (state) {
           state.connects++;
           state.remoteAddress = remoteAddress;
+          if (tls) state.tls = tls;
         }
       },
     });
@@ -193,6 +203,11 @@ class GuardedFetcher implements FetcherWithStats {
       status: check.status,
       retryAfterMillis: check.retryAfterMillis,
     };
+  }
+
+  recentTls(host: string, port: number): TlsConnectionFacts | null {
+    const tls = this.#gate.recentTls(normaliseHost(host));
+    return tls && tls.port === port ? tls : null;
   }
 
   clearCaches(): void {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../core/clock.js";
 import type { FailureOutcome } from "./errors.js";
+import type { TlsConnectionFacts } from "./types.js";
 import { WaitQueue, abortReason } from "./wait-queue.js";
 
 /** A remembered reason not to contact a host for a while. */
@@ -26,6 +27,8 @@ export interface HostState {
   /** Connections opened to this host (tells a stale keep-alive socket from a fresh one). */
   connects: number;
   remoteAddress: string | null;
+  /** What the latest TLS connection to this host negotiated (Fetcher.recentTls). */
+  tls: TlsConnectionFacts | null;
 }
 
 /** Options for {@link HostGate}. */
@@ -80,6 +83,18 @@ export class HostGate {
   /** The state of a host with a request in flight (the connector records connection facts in it). */
   peek(host: string): HostState | undefined {
     return this.#hosts.get(host);
+  }
+
+  /**
+   * What the latest TLS connection to `host` negotiated, while a request to it is in flight or
+   * within the keep-alive window after its last one (the facts of an idle host go stale with its
+   * sockets); null otherwise.
+   */
+  recentTls(host: string): TlsConnectionFacts | null {
+    const state = this.#hosts.get(host);
+    if (!state?.tls) return null;
+    const fresh = state.busy || performance.now() - state.lastDoneAt < this.#opts.retainMillis;
+    return fresh ? state.tls : null;
   }
 
   /** A memory that forbids contacting `host` (on `port`) now, if any. */
@@ -188,6 +203,7 @@ export class HostGate {
         bad: null,
         connects: 0,
         remoteAddress: null,
+        tls: null,
       };
       this.#hosts.set(host, state);
     }

@@ -14,6 +14,7 @@ export {
 } from "./address-guard.js";
 export { createResolver, type Resolver, type ResolverOptions, type ResolveResult } from "./resolver.js";
 export { createGuardedLookup, type LookupFunction } from "./guarded-lookup.js";
+export { checkNameOnLeafOnly, sharedClientContext, type ClientTlsSettings } from "./tls-context.js";
 export { parseRetryAfter } from "./retry-after.js";
 export { userAgent, ROBOTS_AGENT } from "./user-agent.js";
 export {
@@ -35,4 +36,5 @@ export type {
   RequestKind,
   RequestTally,
   RobotsVerdict,
+  TlsConnectionFacts,
 } from "./types.js";

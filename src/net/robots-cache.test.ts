@@ -169,6 +169,43 @@ describe("RobotsCache", () => {
     expect(fetched).toHaveLength(6);
   });
 
+  it("answers a redirect to an origin whose robots.txt it holds from that origin, without a request", async () => {
+    const redirect = (location: string): HttpResponse => ({
+      ...response(301),
+      url: "http://a.example/robots.txt",
+      headers: { location },
+    });
+    const { fetched, cache } = setup([
+      response(200, "User-agent: *\nDisallow: /private\n"),
+      redirect("https://a.example/robots.txt"),
+      redirect("https://b.example/robots.txt"),
+      response(200, "User-agent: *\nDisallow: /\n"),
+      redirect("/elsewhere/robots.txt"),
+      response(200, ""),
+      redirect("ftp://a.example/robots.txt"),
+    ]);
+    await cache.check(new URL("https://a.example/x"));
+    // http:// sends to https://, already read: its rules, and one request only.
+    expect(await cache.check(new URL("http://a.example/private/y"))).toMatchObject({
+      allowed: false,
+      reason: "disallowed",
+    });
+    expect((await cache.check(new URL("http://a.example/z"))).allowed).toBe(true);
+    expect(fetched).toEqual(["https://a.example/robots.txt", "http://a.example/robots.txt"]);
+    // A redirect to a robots.txt not held yet is followed from its target.
+    expect((await cache.check(new URL("http://b.example/x"))).allowed).toBe(false);
+    expect(fetched.slice(2)).toEqual(["http://b.example/robots.txt", "https://b.example/robots.txt"]);
+    // So is one to another path (only an origin's own robots.txt stands for it).
+    expect((await cache.check(new URL("http://c.example/x"))).allowed).toBe(true);
+    expect(fetched.slice(4)).toEqual([
+      "http://c.example/robots.txt",
+      "http://c.example/elsewhere/robots.txt",
+    ]);
+    // Redirect trouble allows all, as before.
+    expect((await cache.check(new URL("http://d.example/x"))).allowed).toBe(true);
+    expect(fetched).toHaveLength(7);
+  });
+
   it("clear() forgets everything", async () => {
     const { fetched, cache } = setup([response(404), response(404)]);
     await cache.check(new URL("https://a.example/x"));

@@ -76,10 +76,15 @@ export function robotsStateFor(result: HttpResult, parse: (text: string) => Robo
   return { kind: "rules", rules: ROBOTS_ALLOW_ALL };
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /** Options for {@link RobotsCache}. */
 export interface RobotsCacheOptions {
-  /** Fetches `<origin>/robots.txt` (following redirects, truncating at 500 KiB, no robots check). */
-  fetchRobots: (robotsUrl: string, tally: RequestTally | undefined) => Promise<HttpResult>;
+  /**
+   * Fetches a robots.txt URL (truncating at 500 KiB, no robots check), following redirects unless
+   * `follow` is false, when a redirect comes back as the 3xx response itself.
+   */
+  fetchRobots: (robotsUrl: string, tally: RequestTally | undefined, follow?: boolean) => Promise<HttpResult>;
   clock: Clock;
   /** How long rules (and 4xx allow-alls) are kept. Default 24 h. */
   ttlMillis?: number;
@@ -163,7 +168,7 @@ export class RobotsCache {
   async #fetch(origin: string, tally: RequestTally | undefined): Promise<RobotsState> {
     let state: RobotsState;
     try {
-      state = robotsStateFor(await this.#opts.fetchRobots(`${origin}/robots.txt`, tally), this.#parse);
+      state = await this.#read(origin, tally);
     } catch (err) {
       state = {
         kind: "unavailable",
@@ -184,6 +189,43 @@ export class RobotsCache {
             : 0;
     if (ttl > 0) this.#store(origin, state, this.#opts.clock.now().getTime() + ttl);
     return state;
+  }
+
+  /**
+   * Reads an origin's robots.txt. The first hop is taken alone: when it redirects to the
+   * robots.txt of another origin already known (`http://host/robots.txt` sending to
+   * `https://host/robots.txt`, which the poll has just read), that origin's rules are the answer
+   * (RFC 9309 §2.3.1.2: the redirect's target applies) and nothing more is sent. Otherwise the
+   * redirect is followed from its target as usual.
+   */
+  async #read(origin: string, tally: RequestTally | undefined): Promise<RobotsState> {
+    const robotsUrl = `${origin}/robots.txt`;
+    const first = await this.#opts.fetchRobots(robotsUrl, tally, false);
+    const location = first.ok && REDIRECTS.has(first.status) ? first.headers["location"] : undefined;
+    if (!location) return robotsStateFor(first, this.#parse);
+    let target: URL;
+    try {
+      target = new URL(location, robotsUrl);
+    } catch {
+      return robotsStateFor(first, this.#parse); // a 3xx with nowhere to go: allow all
+    }
+    // Redirect trouble means allow all, as when the fetcher gives up on a redirect.
+    if (target.protocol !== "http:" && target.protocol !== "https:")
+      return robotsStateFor(first, this.#parse);
+    if (target.pathname === "/robots.txt" && !target.search && target.origin !== origin) {
+      const known = this.#fresh(target.origin);
+      if (known) return known;
+    }
+    return robotsStateFor(await this.#opts.fetchRobots(target.href, tally), this.#parse);
+  }
+
+  /**
+   * An origin's state when it is cached and fresh, else null. A fetch still under way is not
+   * waited for: two origins redirecting to each other would wait forever.
+   */
+  #fresh(origin: string): RobotsState | null {
+    const hit = this.#entries.get(origin);
+    return hit && hit.expiresAt > this.#opts.clock.now().getTime() ? hit.state : null;
   }
 
   #store(origin: string, state: RobotsState, expiresAt: number): void {

@@ -1,3 +1,4 @@
+import type { X509Certificate } from "node:crypto";
 import type { Outcome } from "../core/outcome.js";
 
 /**
@@ -68,6 +69,14 @@ export interface HttpResponse {
   retryAfterMillis?: number | null;
 }
 
+/** What a verified TLS connection negotiated (see {@link Fetcher.recentTls}). */
+export interface TlsConnectionFacts {
+  port: number;
+  /** `TLSv1.3`, `TLSv1.2`... */
+  protocol: string | null;
+  certificate: X509Certificate | null;
+}
+
 /** A request that produced no usable response, with the outcome class that says why. */
 export interface HttpFailure {
   ok: false;
@@ -91,6 +100,13 @@ export type HttpResult = HttpResponse | HttpFailure;
  */
 export interface Fetcher {
   request(req: HttpRequest): Promise<HttpResult>;
+  /**
+   * What the latest TLS connection this fetcher opened to `host:port` negotiated, while the host's
+   * connection facts are still kept (its keep-alive window, 2 s after its last request by
+   * default); null otherwise. Such a connection passed every check (chain and host name), so the
+   * HTTPS probe takes its version and certificate instead of opening one more.
+   */
+  recentTls(host: string, port: number): TlsConnectionFacts | null;
   /**
    * robots.txt verdict for a URL for the `fedimon` agent (fetched and cached 24 h as needed; a
    * fetch this causes is told to `tally`).

@@ -23,6 +23,9 @@ class ScriptedFetcher implements Fetcher {
     return { allowed: true as const, crawlDelaySecs: null };
   }
   clearCaches(): void {}
+  recentTls(): null {
+    return null;
+  }
   async close(): Promise<void> {}
 }
 
