@@ -6,7 +6,7 @@ import { ConnectError, NetError, classifyNetError } from "./errors.js";
 import { resolveAllowed } from "./guarded-lookup.js";
 import { checkNameOnLeafOnly, sharedClientContext } from "./tls-context.js";
 import { normaliseHost, type Resolver } from "./resolver.js";
-import type { TlsConnectionFacts } from "./types.js";
+import type { TlsConnection } from "./host-gate.js";
 
 /** Options for {@link createGuardedConnector}. */
 export interface GuardedConnectorOptions {
@@ -20,7 +20,7 @@ export interface GuardedConnectorOptions {
    * Called once per new connection with the host name, the address actually connected to and, for
    * TLS, what the handshake negotiated.
    */
-  onConnected?: (hostname: string, remoteAddress: string, tls: TlsConnectionFacts | null) => void;
+  onConnected?: (hostname: string, remoteAddress: string, tls: TlsConnection | null) => void;
 }
 
 /** How long each address family gets before the next is tried (Node's happy eyeballs). */
@@ -138,7 +138,7 @@ export function createGuardedConnector(opts: GuardedConnectorOptions): buildConn
             opts.onConnected?.(hostname, remoteAddress, {
               port,
               protocol: secure.getProtocol() ?? null,
-              certificate: secure.getPeerX509Certificate() ?? null,
+              socket: new WeakRef(secure),
             });
             callback(null, secure);
           });

@@ -207,7 +207,10 @@ class GuardedFetcher implements FetcherWithStats {
 
   recentTls(host: string, port: number): TlsConnectionFacts | null {
     const tls = this.#gate.recentTls(normaliseHost(host));
-    return tls && tls.port === port ? tls : null;
+    if (!tls || tls.port !== port) return null;
+    // The socket closed since (the server hung up): nothing to read the certificate from.
+    const certificate = tls.socket.deref()?.getPeerX509Certificate();
+    return certificate ? { port, protocol: tls.protocol, certificate } : null;
   }
 
   clearCaches(): void {

@@ -74,7 +74,7 @@ export interface TlsConnectionFacts {
   port: number;
   /** `TLSv1.3`, `TLSv1.2`... */
   protocol: string | null;
-  certificate: X509Certificate | null;
+  certificate: X509Certificate;
 }
 
 /** A request that produced no usable response, with the outcome class that says why. */
@@ -103,7 +103,7 @@ export interface Fetcher {
   /**
    * What the latest TLS connection this fetcher opened to `host:port` negotiated, while the host's
    * connection facts are still kept (its keep-alive window, 2 s after its last request by
-   * default); null otherwise. Such a connection passed every check (chain and host name), so the
+   * default) and that connection is still open; null otherwise. Such a connection passed every check (chain and host name), so the
    * HTTPS probe takes its version and certificate instead of opening one more.
    */
   recentTls(host: string, port: number): TlsConnectionFacts | null;
