@@ -28,11 +28,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Probes one server's HTTPS, one connection at a time: one to four TLS handshakes (the default
- * one, unless the fetcher has just made it for the poll; TLS 1.2 alone when the default picked 1.3; TLS 1.0–1.1 together, and 1.0 alone when that
- * picked 1.1: each sends nothing and closes), then through the fetcher `https://domain/` (HSTS
- * from its first response, security headers after same-site redirects; robots.txt is honoured,
- * and when it disallows `/` HSTS is read from `/robots.txt`) and `http://domain/` (does it
- * redirect to HTTPS?). Three or four connections a day for most servers, six at most.
+ * one, unless the fetcher has just made it for the poll; TLS 1.2 alone when the default picked
+ * 1.3; TLS 1.0–1.1 together, and 1.0 alone when that picked 1.1: each sends nothing and
+ * closes), then through the fetcher `https://domain/` (HSTS from its first response, security
+ * headers after same-site redirects; robots.txt is honoured, and when it disallows `/` HSTS is
+ * read from `/robots.txt`) and `http://domain/` (does it redirect to HTTPS?). Two to four
+ * connections a day for most servers, six at most.
  * Never throws for anything the server does.
  */
 export async function probeHttps(domain: string, deps: HttpsProbeDeps): Promise<HttpsProbe> {

@@ -16,8 +16,8 @@ export interface HostMemory {
 
 /**
  * The latest TLS connection to a host: what it negotiated, and the socket held weakly, so the
- * certificate is read only when asked for (reading it for every connection cost 7% of the
- * crawler's time), and only while the socket is still open.
+ * certificate is read only for the hosts the HTTPS probe asks about, and only while the socket
+ * is still open.
  */
 export interface TlsConnection {
   port: number;
