@@ -1,7 +1,13 @@
 import type tls from "node:tls";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, nullLogger } from "../core/log.js";
-import type { Fetcher, HttpResult, LookupFunction, TlsConnectionFacts } from "../net/index.js";
+import {
+  REDIRECT_STATUSES,
+  type Fetcher,
+  type HttpResult,
+  type LookupFunction,
+  type TlsConnectionFacts,
+} from "../net/index.js";
 import { certificateFacts } from "./certificate.js";
 import { parseHsts, readSecurityHeaders } from "./headers.js";
 import { type HandshakeResult, type HandshakeSuccess, handshake } from "./tls-handshake.js";
@@ -24,7 +30,6 @@ export interface HttpsProbeDeps {
 
 /** Cap on the HTML page read for its headers. Default-sized home pages are tens of KB. */
 const PAGE_MAX_BYTES = 2 * 1024 * 1024;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Probes one server's HTTPS, one connection at a time: one to four TLS handshakes (the default

@@ -55,7 +55,8 @@ export type HopResult =
   | { kind: "redirect"; location: string }
   | { kind: "response"; response: HttpResponse };
 
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+/** The statuses that redirect (with a `Location`). */
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** Bodies of redirects and HEAD responses are drained up to this much to keep the connection. */
 const DRAIN_BYTES = 64 * 1024;
 

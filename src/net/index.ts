@@ -26,6 +26,7 @@ export {
 } from "./errors.js";
 export { parseRobotsTxt, MAX_CRAWL_DELAY_SECS, ROBOTS_MAX_BYTES, type RobotsRules } from "./robots.js";
 export { DEFAULT_TUNING, MAX_REDIRECTS, type FetcherTuning } from "./tuning.js";
+export { REDIRECT_STATUSES } from "./exchange.js";
 export { REQUEST_KINDS } from "./types.js";
 export type {
   Fetcher,

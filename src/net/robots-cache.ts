@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import { NET_OUTCOMES, type FailureOutcome } from "./errors.js";
+import { REDIRECT_STATUSES } from "./exchange.js";
 import { ROBOTS_ALLOW_ALL, createRobotsParserCache, type RobotsRules } from "./robots.js";
 import type { HttpResult, RequestTally } from "./types.js";
 
@@ -76,7 +77,15 @@ export function robotsStateFor(result: HttpResult, parse: (text: string) => Robo
   return { kind: "rules", rules: ROBOTS_ALLOW_ALL };
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** `location` read against `base`, when it is an http(s) URL; null otherwise. */
+function httpUrl(location: string, base: string): URL | null {
+  try {
+    const url = new URL(location, base);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Options for {@link RobotsCache}. */
 export interface RobotsCacheOptions {
@@ -201,17 +210,11 @@ export class RobotsCache {
   async #read(origin: string, tally: RequestTally | undefined): Promise<RobotsState> {
     const robotsUrl = `${origin}/robots.txt`;
     const first = await this.#opts.fetchRobots(robotsUrl, tally, false);
-    const location = first.ok && REDIRECTS.has(first.status) ? first.headers["location"] : undefined;
-    if (!location) return robotsStateFor(first, this.#parse);
-    let target: URL;
-    try {
-      target = new URL(location, robotsUrl);
-    } catch {
-      return robotsStateFor(first, this.#parse); // a 3xx with nowhere to go: allow all
-    }
-    // Redirect trouble means allow all, as when the fetcher gives up on a redirect.
-    if (target.protocol !== "http:" && target.protocol !== "https:")
-      return robotsStateFor(first, this.#parse);
+    const location = first.ok && REDIRECT_STATUSES.has(first.status) ? first.headers["location"] : undefined;
+    const target = location === undefined ? null : httpUrl(location, robotsUrl);
+    // Not a redirect; or redirect trouble (nowhere to go, not http(s)), where the 3xx allows all
+    // as when the fetcher gives up on a redirect.
+    if (!target) return robotsStateFor(first, this.#parse);
     if (target.pathname === "/robots.txt" && !target.search && target.origin !== origin) {
       const known = this.#fresh(target.origin);
       if (known) return known;
