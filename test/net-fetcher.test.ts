@@ -39,6 +39,7 @@ const zone: Record<string, DnsAnswer> = {
   "oldtls.test": { kind: "records", addresses: ["127.0.0.9"] },
   "silenttls.test": { kind: "records", addresses: ["127.0.0.10"] },
   "plain.test": { kind: "records", addresses: ["127.0.0.11"] },
+  "hops.test": { kind: "records", addresses: ["127.0.0.11"] },
   "robots5xx.test": { kind: "records", addresses: ["127.0.0.12"] },
   "robots404.test": { kind: "records", addresses: ["127.0.0.12"] },
   "delay.test": { kind: "records", addresses: ["127.0.0.12"] },
@@ -225,7 +226,13 @@ describe("net fetcher against loopback servers", () => {
     plain = await startTestServer({
       host: "127.0.0.11",
       handler: (req, res) => {
-        if (req.url === "/robots.txt") res.writeHead(404).end();
+        const hop = /^\/(?:robots\.txt|r([1-3]))$/.exec(req.url ?? "");
+        if (req.headers.host === "hops.test" && hop) {
+          // robots.txt → /r1 → /r2 → /r3 → /r4: four redirects to a file that disallows all.
+          res.writeHead(302, { location: `/r${Number(hop[1] ?? 0) + 1}` }).end();
+        } else if (req.headers.host === "hops.test" && req.url === "/r4") {
+          res.writeHead(200).end("User-agent: *\nDisallow: /\n");
+        } else if (req.url === "/robots.txt") res.writeHead(404).end();
         else if (req.url === "/to-https") res.writeHead(301, { location: "https://ok.test/hello" }).end();
         else res.writeHead(200, { "content-type": "text/plain" }).end("plain http");
       },
@@ -414,6 +421,13 @@ describe("net fetcher against loopback servers", () => {
     const manual = await f.request({ url: "https://ok.test/hop/1", followRedirects: false });
     expect(manual.ok && manual.status).toBe(302);
     expect(manual.ok && manual.headers.location).toBe("/hop/0");
+  });
+
+  it("reads robots.txt within the same 3 redirects: a longer chain allows all, its fourth hop unsent", async () => {
+    const f = fetcher();
+    const before = plain.log.requests.length;
+    expect(await f.robotsAllowed("http://hops.test/x")).toEqual({ allowed: true, crawlDelaySecs: null });
+    expect(plain.log.requests.slice(before).map((r) => r.path)).toEqual(["/robots.txt", "/r1", "/r2", "/r3"]);
   });
 
   it("caps bodies: Content-Length early, chunked while reading, per-request override", async () => {

@@ -39,6 +39,11 @@ export interface Hop {
   truncate: boolean;
   /** Hand 301/302/303/307/308 with a Location back as a redirect instead of a response. */
   follow: boolean;
+  /**
+   * Except a redirect to a URL this accepts (the Location read against the hop's URL): that one
+   * comes back as the response itself, ending the request there.
+   */
+  stopAt?: ((next: URL) => boolean) | undefined;
   signal: AbortSignal | undefined;
   /** The host's gate state (connection facts recorded by the connector). */
   state: HostState;
@@ -121,7 +126,7 @@ export async function exchange(deps: ExchangeDeps, hop: Hop): Promise<HopResult>
       const headers = flattenHeaders(res.headers);
       const retryAfterMillis = rememberRetryAfter(deps, hop.host, status, headers["retry-after"]);
       const location = headers["location"];
-      if (hop.follow && REDIRECT_STATUSES.has(status) && location !== undefined) {
+      if (hop.follow && REDIRECT_STATUSES.has(status) && location !== undefined && !stopsAt(hop, location)) {
         await res.body.dump({ limit: DRAIN_BYTES }).catch(() => {});
         return { kind: "redirect", location };
       }
@@ -195,4 +200,14 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Rec
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
+}
+
+/** Whether the hop's `stopAt` accepts `location`; an unparsable one is followed (and refused there). */
+function stopsAt(hop: Hop, location: string): boolean {
+  if (!hop.stopAt) return false;
+  try {
+    return hop.stopAt(new URL(location, hop.url));
+  } catch {
+    return false;
+  }
 }

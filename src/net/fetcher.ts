@@ -58,6 +58,8 @@ const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 
 interface Internal {
   truncate: boolean;
+  /** A redirect to a URL this accepts ends the request with the 3xx response (Hop.stopAt). */
+  stopAt?: ((next: URL) => boolean) | undefined;
 }
 
 /**
@@ -110,19 +112,18 @@ class GuardedFetcher implements FetcherWithStats {
       ttlMillis: t.robotsTtlMillis,
       serverErrorTtlMillis: t.robotsServerErrorTtlMillis,
       networkFailureTtlMillis: t.robotsNetworkFailureTtlMillis,
-      fetchRobots: (robotsUrl, tally, follow) =>
+      fetchRobots: (robotsUrl, tally, stopAt) =>
         this.#request(
           {
             url: robotsUrl,
             checkRobots: false,
-            followRedirects: follow !== false,
             maxBodyBytes: ROBOTS_MAX_BYTES,
             headers: { accept: "text/plain, */*;q=0.5" },
             kind: "robots",
             tally,
           },
           performance.now(),
-          { truncate: true },
+          { truncate: true, stopAt },
         ),
     });
     const connector = createGuardedConnector({
@@ -254,6 +255,7 @@ class GuardedFetcher implements FetcherWithStats {
       maxBodyBytes: req.maxBodyBytes ?? this.#config.maxBodyBytes,
       truncate: internal.truncate,
       follow: req.followRedirects !== false,
+      stopAt: internal.stopAt,
       signal: req.signal,
       budget: { usedMillis: 0 },
       startedAt,

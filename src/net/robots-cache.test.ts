@@ -93,10 +93,20 @@ describe("RobotsCache", () => {
     const fetched: string[] = [];
     const cache = new RobotsCache({
       clock,
-      fetchRobots: async (url) => {
-        fetched.push(url);
-        await new Promise((r) => setTimeout(r, 5));
-        return answers.shift() ?? failure("refused");
+      // Follows redirects as the fetcher does: every hop is a request; a Location that is not
+      // http(s) is redirect_error; one `stopAt` accepts ends the request with the 3xx.
+      fetchRobots: async (url, _tally, stopAt) => {
+        for (let current = url; ;) {
+          fetched.push(current);
+          await new Promise((r) => setTimeout(r, 5));
+          const answer = answers.shift() ?? failure("refused");
+          const location = answer.ok ? answer.headers["location"] : undefined;
+          if (location === undefined) return answer;
+          const next = new URL(location, current);
+          if (next.protocol !== "http:" && next.protocol !== "https:") return failure("redirect_error");
+          if (stopAt?.(next)) return answer;
+          current = next.href;
+        }
       },
     });
     return { clock, fetched, cache };

@@ -1,6 +1,5 @@
 import type { Clock } from "../core/clock.js";
 import { NET_OUTCOMES, type FailureOutcome } from "./errors.js";
-import { REDIRECT_STATUSES } from "./exchange.js";
 import { ROBOTS_ALLOW_ALL, createRobotsParserCache, type RobotsRules } from "./robots.js";
 import type { HttpResult, RequestTally } from "./types.js";
 
@@ -77,23 +76,17 @@ export function robotsStateFor(result: HttpResult, parse: (text: string) => Robo
   return { kind: "rules", rules: ROBOTS_ALLOW_ALL };
 }
 
-/** `location` read against `base`, when it is an http(s) URL; null otherwise. */
-function httpUrl(location: string, base: string): URL | null {
-  try {
-    const url = new URL(location, base);
-    return url.protocol === "http:" || url.protocol === "https:" ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Options for {@link RobotsCache}. */
 export interface RobotsCacheOptions {
   /**
-   * Fetches a robots.txt URL (truncating at 500 KiB, no robots check), following redirects unless
-   * `follow` is false, when a redirect comes back as the 3xx response itself.
+   * Fetches a robots.txt URL (truncating at 500 KiB, no robots check), following redirects with
+   * the fetcher's bounds, except one to a URL `stopAt` accepts: that request ends with the 3xx.
    */
-  fetchRobots: (robotsUrl: string, tally: RequestTally | undefined, follow?: boolean) => Promise<HttpResult>;
+  fetchRobots: (
+    robotsUrl: string,
+    tally: RequestTally | undefined,
+    stopAt?: (next: URL) => boolean,
+  ) => Promise<HttpResult>;
   clock: Clock;
   /** How long rules (and 4xx allow-alls) are kept. Default 24 h. */
   ttlMillis?: number;
@@ -201,25 +194,19 @@ export class RobotsCache {
   }
 
   /**
-   * Reads an origin's robots.txt. The first hop is taken alone: when it redirects to the
-   * robots.txt of another origin already known (`http://host/robots.txt` sending to
-   * `https://host/robots.txt`, which the poll has just read), that origin's rules are the answer
-   * (RFC 9309 §2.3.1.2: the redirect's target applies) and nothing more is sent. Otherwise the
-   * redirect is followed from its target as usual.
+   * Reads an origin's robots.txt, following redirects. A redirect to the robots.txt of another
+   * origin whose rules are cached (`http://host/robots.txt` sending to `https://host/robots.txt`,
+   * which the poll has just read) ends the request there: that origin's rules are the answer
+   * (RFC 9309 §2.3.1.2: the redirect's target applies) and nothing more is sent.
    */
   async #read(origin: string, tally: RequestTally | undefined): Promise<RobotsState> {
-    const robotsUrl = `${origin}/robots.txt`;
-    const first = await this.#opts.fetchRobots(robotsUrl, tally, false);
-    const location = first.ok && REDIRECT_STATUSES.has(first.status) ? first.headers["location"] : undefined;
-    const target = location === undefined ? null : httpUrl(location, robotsUrl);
-    // Not a redirect; or redirect trouble (nowhere to go, not http(s)), where the 3xx allows all
-    // as when the fetcher gives up on a redirect.
-    if (!target) return robotsStateFor(first, this.#parse);
-    if (target.pathname === "/robots.txt" && !target.search && target.origin !== origin) {
-      const known = this.#fresh(target.origin);
-      if (known) return known;
-    }
-    return robotsStateFor(await this.#opts.fetchRobots(target.href, tally), this.#parse);
+    const stop: { known: RobotsState | null } = { known: null };
+    const result = await this.#opts.fetchRobots(`${origin}/robots.txt`, tally, (next) => {
+      const robots = next.pathname === "/robots.txt" && !next.search && next.origin !== origin;
+      stop.known = robots ? this.#fresh(next.origin) : null;
+      return stop.known !== null;
+    });
+    return stop.known ?? robotsStateFor(result, this.#parse);
   }
 
   /**
