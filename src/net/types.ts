@@ -103,8 +103,11 @@ export interface Fetcher {
   /**
    * What the latest TLS connection this fetcher opened to `host:port` negotiated, while the host's
    * connection facts are still kept (its keep-alive window, 2 s after its last request by
-   * default) and that connection is still open; null otherwise. Such a connection passed every check (chain and host name), so the
-   * HTTPS probe takes its version and certificate instead of opening one more.
+   * default) and that connection is still open; null otherwise. Such a connection passed every
+   * check (chain and host name), so the HTTPS probe takes its version and certificate instead of
+   * opening one more. Node 20 hands a client socket's certificate out once (a second
+   * `getPeerX509Certificate` call returns nothing), so each call of this gives the certificate
+   * to one caller only.
    */
   recentTls(host: string, port: number): TlsConnectionFacts | null;
   /**
